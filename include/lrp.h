@@ -1,0 +1,165 @@
+/*
+ * lrp.h — the C interface of liblrp: Layer-wise Relevance Propagation (LRP) for trained neural networks.
+ *
+ * Conventions (they hold for every declaration below):
+ *  - Arrays are float64, C order (row-major), batch first: N×D for vectors, N×H×W×C for images.
+ *  - Every function that can fail returns an lrp_status and, on failure, sets the calling thread's
+ *    last-error message (lrp_last_error). No function aborts, traps or prints on bad input or bad files.
+ *  - On failure nothing the caller owns is modified: output buffers, shapes and out-pointers keep their
+ *    contents, and a model keeps its previous forward pass.
+ *  - Buffers passed in are caller-owned and never retained after the call returns. Objects the library
+ *    creates (lrp_model, lrp_array) are freed with the matching lrp_*_free function.
+ *  - A model must not be used from two threads at once; distinct models are independent.
+ *  - Rule names (case-insensitive): "simple" (alias "none"), "epsilon", "alphabeta" (alias "alpha"),
+ *    "ww" (alias "w^2"), "flat". The parameter is ε for epsilon and α for alphabeta (β = 1 − α); the other
+ *    rules ignore it. The exact formulas are those of the LRP Toolbox (Lapuschkin et al., JMLR 2016).
+ */
+#ifndef LRP_H
+#define LRP_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
+#define LRP_VERSION_MINOR 0   /* bumped when functions are added */
+#define LRP_VERSION_PATCH 0
+#define LRP_VERSION_STRING "1.0.0"
+
+typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
+typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
+
+typedef enum lrp_status {
+    LRP_OK              = 0,
+    LRP_ERR_ARGUMENT    = 1,  /* NULL where a value is required, unknown rule name, bad parameter, bad layer index */
+    LRP_ERR_IO          = 2,  /* file missing, unreadable or unwritable */
+    LRP_ERR_FORMAT      = 3,  /* malformed or truncated file content, unknown layer name */
+    LRP_ERR_SHAPE       = 4,  /* an array does not fit the model, or a caller buffer is too small */
+    LRP_ERR_STATE       = 5,  /* e.g. relevance asked for before any forward pass */
+    LRP_ERR_UNSUPPORTED = 6,  /* a well-formed request the library does not implement (yet) */
+    LRP_ERR_MEMORY      = 7
+} lrp_status;
+
+#define LRP_MAX_RANK 8
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Library
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** The library's version as "MAJOR.MINOR.PATCH" in static storage. A wrapper compares MAJOR with
+ *  LRP_VERSION_MAJOR of the header it was written against and refuses a mismatch. */
+const char *lrp_version(void);      /* "MAJOR.MINOR.PATCH"; static storage */
+
+/** The message of the last failed call on the calling thread ("" if no call has failed yet). It names what
+ *  was wrong and where (file and line, layer index, array shape). Successful calls leave it unchanged. */
+const char *lrp_last_error(void);   /* message of the last failed call on the calling thread, "" if none;
+                                       valid until that thread's next call into the library */
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Reads a model from `path` into a new model stored in *out (free it with lrp_model_free).
+ *  format: "txt" (the LRP Toolbox's plain-text format, both its current and its older form) or NULL to infer
+ *  it from the extension. Every layer's rule preset starts as "simple".
+ *  Fails with LRP_ERR_IO (missing or unreadable file), LRP_ERR_FORMAT (malformed content; the message names
+ *  the line), LRP_ERR_ARGUMENT (NULL path/out, unknown format name) or LRP_ERR_UNSUPPORTED (extension not
+ *  known); *out is then unchanged. */
+lrp_status lrp_model_read(const char *path, const char *format, lrp_model **out);
+
+/** Writes `model` to `path` in `format` (NULL: inferred from the extension). Numbers are written with
+ *  round-trip precision, so reading the file back gives identical weights. The file is replaced atomically:
+ *  on failure an existing file at `path` is left as it was. */
+lrp_status lrp_model_write(const lrp_model *model, const char *path, const char *format);
+
+/** Frees a model and everything it holds (including its stored forward pass). */
+void       lrp_model_free(lrp_model *model);            /* NULL is allowed and does nothing */
+
+/** The number of layers of `model`. */
+int32_t    lrp_model_layer_count(const lrp_model *model);   /* -1 for NULL */
+
+/** Writes a NUL-terminated description of layer `layer` (0 = first) into buf, in the form of the layer's
+ *  header line in the plain-text format, e.g. "Convolution 5 5 1 10 1 1" or "Rect".
+ *  Fails with LRP_ERR_ARGUMENT (NULL model/buf, layer out of range) or LRP_ERR_SHAPE (capacity too small,
+ *  including the terminating NUL; buf is then unchanged). */
+lrp_status lrp_model_layer_describe(const lrp_model *model, int32_t layer, char *buf, int64_t capacity);
+
+/** Computes, without running the model, the output shape for an input of shape shape[0 .. rank).
+ *  On success *out_rank and out_shape[0 .. *out_rank) hold it (out_shape needs room for LRP_MAX_RANK
+ *  entries). Fails with LRP_ERR_SHAPE, naming the first layer the shape does not fit. */
+lrp_status lrp_model_output_shape(const lrp_model *model, int32_t rank, const int64_t *shape,
+                                  int32_t *out_rank, int64_t *out_shape);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Forward pass and relevance
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Runs the model on the batch x (`rank` dims in `shape`, batch first) and writes its output, C order, to
+ *  the caller's buffer y of y_capacity doubles; *y_rank and y_shape[0 .. *y_rank) receive the output shape
+ *  (y_shape needs room for LRP_MAX_RANK entries). The model keeps the activations that lrp_relevance needs
+ *  (replacing those of any earlier pass).
+ *  Fails with LRP_ERR_ARGUMENT (NULL pointers, rank outside 1 .. LRP_MAX_RANK, a dimension < 1),
+ *  LRP_ERR_SHAPE (x does not fit the first layer, a layer's input does not fit the previous layer's output,
+ *  or y_capacity is smaller than the output; the message gives the shapes) or LRP_ERR_MEMORY. */
+lrp_status lrp_forward(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
+                       double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+
+/** Propagates the relevance r (shaped like the last forward pass's output, e.g. the output masked to one
+ *  class) from the last layer to the first and writes the input relevance to rx (shaped like that pass's
+ *  input). With rule NULL each layer uses its preset; otherwise `rule` with `param` applies to every layer.
+ *  Fails with LRP_ERR_STATE (no forward pass yet), LRP_ERR_SHAPE (r_count is not the output's element count,
+ *  or rx_capacity is smaller than the input's), LRP_ERR_ARGUMENT (NULL pointers, unknown rule, bad param). */
+lrp_status lrp_relevance(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
+                         double *rx, int64_t rx_capacity);
+
+/** Sets the rule preset of layer `layer` (0 = first; -1: every layer) that lrp_relevance uses when it is
+ *  given no rule. Presets on layers without parameters (Rect, Tanh, SoftMax, Flatten) are kept but have no
+ *  effect, as in the toolbox. Fails with LRP_ERR_ARGUMENT for a NULL model or rule, an unknown rule name,
+ *  a bad parameter (non-finite; ε < 0) or a layer index out of range; no preset changes then. */
+lrp_status lrp_set_rule(lrp_model *model, int32_t layer, const char *rule, double param);
+
+/** Reads the rule preset of layer `layer`: its canonical name into rule (NUL-terminated, `capacity` bytes)
+ *  and its parameter into *param (0 for rules without one). */
+lrp_status lrp_get_rule(const lrp_model *model, int32_t layer, char *rule, int64_t capacity, double *param);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Arrays in files (inputs, relevance maps, data sets)
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Reads an array from `path` into a new lrp_array (free it with lrp_array_free), converting its numbers
+ *  to float64 and its layout to C order. format: "npy", "npz", "mat" (MATLAB v5, compressed or not), "txt"
+ *  (whitespace-separated rows, as numpy.loadtxt reads them) or NULL to infer it from the extension.
+ *  key: the member of an npz or mat file (NULL: the only array of an npz, "data" for a mat file); ignored
+ *  for npy and txt. Fails with LRP_ERR_IO, LRP_ERR_FORMAT (the message says what is malformed),
+ *  LRP_ERR_ARGUMENT (NULL path/out, unknown format, key not found: the message lists the keys) or
+ *  LRP_ERR_UNSUPPORTED (e.g. object arrays, complex numbers). */
+lrp_status lrp_array_read(const char *path, const char *format, const char *key, lrp_array **out);
+
+/** Writes the float64 array data (shape shape[0 .. rank), C order) to `path` in `format` ("npy", "npz" with
+ *  the member name "arr_0", "mat" with the variable name "data", "txt" for rank 1 or 2; NULL: from the
+ *  extension). The file is replaced atomically. */
+lrp_status lrp_array_write(const char *path, const char *format, const double *data, int32_t rank,
+                           const int64_t *shape);
+
+/** Frees an array read by lrp_array_read. */
+void       lrp_array_free(lrp_array *array);            /* NULL is allowed and does nothing */
+
+/** The rank of `array`. */
+int32_t    lrp_array_rank(const lrp_array *array);      /* -1 for NULL */
+
+/** The shape of `array`: lrp_array_rank(array) entries, owned by the array. */
+const int64_t *lrp_array_shape(const lrp_array *array); /* NULL for NULL */
+
+/** The number of elements of `array` (the product of its shape). */
+int64_t    lrp_array_count(const lrp_array *array);     /* -1 for NULL */
+
+/** The elements of `array` in C order, owned by the array and valid until lrp_array_free. */
+const double *lrp_array_data(const lrp_array *array);   /* NULL for NULL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRP_H */
