@@ -1,0 +1,72 @@
+/// A 2-D convolution without padding over N×H×W×D images (the toolbox's
+/// `Convolution(filtersize=(hf, wf, df, nf), stride=(sh, sw))`): W is hf×wf×df×nf, B has nf entries, and the
+/// output is N×Hout×Wout×nf with Hout = (H − hf) div sh + 1, Wout = (W − wf) div sw + 1.
+///
+/// Computed as a matrix product over patches (im2col), in chunks of output pixels.
+public struct Convolution: Layer {
+    /// hf, wf: the filter's height and width.
+    public let filterHeight: Int, filterWidth: Int
+    /// df: input channels.
+    public let inputChannels: Int
+    /// nf: number of filters (output channels).
+    public let filters: Int
+    /// sh, sw: the stride.
+    public let strideHeight: Int, strideWidth: Int
+    /// W, hf×wf×df×nf in C order.
+    public let weights: [Double]
+    /// B, nf values.
+    public let bias: [Double]
+
+    /// A layer with the given filter bank (hf·wf·df·nf values, C order) and bias (nf values).
+    public init(filterHeight: Int, filterWidth: Int, inputChannels: Int, filters: Int,
+                strideHeight: Int, strideWidth: Int, weights: [Double], bias: [Double]) throws {
+        let dims = [filterHeight, filterWidth, inputChannels, filters, strideHeight, strideWidth]
+        guard dims.allSatisfy({ $0 >= 1 }) else {
+            throw LRPError.argument("Convolution needs sizes and strides ≥ 1, got \(dims.map(String.init).joined(separator: " "))")
+        }
+        let count = try Shape.count(Array(dims[0..<4]))
+        guard weights.count == count else {
+            throw LRPError.shape("Convolution \(Shape.describe(Array(dims[0..<4]))) needs \(count) weights, got \(weights.count)")
+        }
+        guard bias.count == filters else {
+            throw LRPError.shape("Convolution with \(filters) filters needs \(filters) bias values, got \(bias.count)")
+        }
+        self.filterHeight = filterHeight; self.filterWidth = filterWidth
+        self.inputChannels = inputChannels; self.filters = filters
+        self.strideHeight = strideHeight; self.strideWidth = strideWidth
+        self.weights = weights; self.bias = bias
+    }
+
+    public var header: String {
+        "Convolution \(filterHeight) \(filterWidth) \(inputChannels) \(filters) \(strideHeight) \(strideWidth)"
+    }
+
+    /// The window geometry for an input shape, with shape errors that name the mismatch.
+    func windows(for shape: [Int]) throws -> WindowGeometry {
+        try expectRank(shape, 4, "N×H×W×\(inputChannels) (rank 4)")
+        guard shape[3] == inputChannels else {
+            throw LRPError.shape("expects \(inputChannels) input channels (N×H×W×\(inputChannels)), got \(Shape.describe(shape))")
+        }
+        return try WindowGeometry(height: shape[1], width: shape[2], channels: inputChannels,
+                                  window: (filterHeight, filterWidth), stride: (strideHeight, strideWidth))
+    }
+
+    public func outputShape(for shape: [Int]) throws -> [Int] {
+        let w = try windows(for: shape)
+        return [shape[0], w.outputHeight, w.outputWidth, filters]
+    }
+
+    /// The affine map of this layer for an input of `shape`.
+    func map(for shape: [Int]) throws -> AffineMap {
+        AffineMap(geometry: PatchGeometry(kind: .windows(try windows(for: shape)), batch: shape[0]),
+                  weights: weights, bias: bias, outputs: filters)
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try map(for: x.shape).forward(x, outputShape: try outputShape(for: x.shape))
+    }
+
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        try map(for: x.shape).relevance(r, input: x, output: y, rule: rule)
+    }
+}

@@ -1,0 +1,17 @@
+/// Flattens N×d1×…×dk to N×(d1·…·dk) in C order. Relevance is reshaped back.
+public struct Flatten: Layer {
+    /// The layer (it has no parameters).
+    public init() {}
+    public var header: String { "Flatten" }
+
+    public func outputShape(for shape: [Int]) throws -> [Int] {
+        guard let batch = shape.first else { throw LRPError.shape("expects input with a batch dimension, got a scalar") }
+        return [batch, try Shape.count(Array(shape.dropFirst()))]
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor { try x.reshaped(try outputShape(for: x.shape)) }
+
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        try r.reshaped(x.shape)
+    }
+}

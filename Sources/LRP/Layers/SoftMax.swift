@@ -1,0 +1,34 @@
+import Glibc
+
+/// The softmax over the features of N×D input: Y = exp(X) / Σ exp(X) per row (computed with the row's
+/// maximum subtracted, which leaves the result unchanged and cannot overflow). Relevance passes through.
+public struct SoftMax: Layer {
+    /// The layer (it has no parameters).
+    public init() {}
+    public var header: String { "SoftMax" }
+
+    public func outputShape(for shape: [Int]) throws -> [Int] {
+        try expectRank(shape, 2, "N×D (rank 2)")
+        return shape
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        _ = try outputShape(for: x.shape)
+        let d = x.shape[1]
+        var out = x.data
+        out.withMutablePointer { p in
+            for n in 0..<x.shape[0] {
+                let row = p + n * d
+                var largest = -Double.infinity
+                for i in 0..<d { largest = Swift.max(largest, row[i]) }
+                if !largest.isFinite { largest = 0 }
+                var total = 0.0
+                for i in 0..<d { row[i] = exp(row[i] - largest); total += row[i] }
+                for i in 0..<d { row[i] /= total }
+            }
+        }
+        return Tensor(validShape: x.shape, data: out)
+    }
+
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+}

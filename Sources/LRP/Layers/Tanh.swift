@@ -1,0 +1,11 @@
+import Glibc
+
+/// The hyperbolic tangent. Relevance passes through unchanged.
+public struct Tanh: Layer {
+    /// The layer (it has no parameters).
+    public init() {}
+    public var header: String { "Tanh" }
+    public func outputShape(for shape: [Int]) throws -> [Int] { shape }
+    public func forward(_ x: Tensor) throws -> Tensor { x.map { tanh($0) } }
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+}
