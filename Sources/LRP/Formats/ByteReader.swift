@@ -1,0 +1,171 @@
+/// Bounds-checked reading of little- or big-endian numbers from a byte buffer; reading past the end throws
+/// a format error naming what was being read.
+struct ByteReader {
+    /// The bytes.
+    let bytes: [UInt8]
+    /// Read position.
+    var offset: Int
+    /// True when multi-byte numbers are big-endian.
+    var bigEndian = false
+
+    init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    /// Bytes left after the read position.
+    var remaining: Int { bytes.count - offset }
+
+    /// Throws unless `count` bytes are available at the read position.
+    func require(_ count: Int, _ what: @autoclosure () -> String) throws {
+        guard count >= 0, count <= remaining else {
+            throw LRPError.format("truncated: \(what()) needs \(count) bytes at offset \(offset), \(Swift.max(remaining, 0)) left")
+        }
+    }
+
+    /// An unsigned integer of `size` bytes at `position` (no bounds check: callers check with `require`).
+    func unsigned(at position: Int, size: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<size {
+            let byte = UInt64(bytes[position + (bigEndian ? i : size - 1 - i)])
+            value = (value << 8) | byte
+        }
+        return value
+    }
+
+    /// Reads an unsigned integer of `size` bytes.
+    mutating func readUnsigned(_ size: Int, _ what: @autoclosure () -> String) throws -> UInt64 {
+        try require(size, what())
+        defer { offset += size }
+        return unsigned(at: offset, size: size)
+    }
+
+    /// Reads a 16-bit unsigned integer.
+    mutating func u16(_ what: @autoclosure () -> String) throws -> Int { Int(try readUnsigned(2, what())) }
+    /// Reads a 32-bit unsigned integer.
+    mutating func u32(_ what: @autoclosure () -> String) throws -> Int { Int(try readUnsigned(4, what())) }
+    /// Reads a 64-bit unsigned integer (as Int; values above Int.max are rejected).
+    mutating func u64(_ what: @autoclosure () -> String) throws -> Int {
+        let v = try readUnsigned(8, what())
+        guard let value = Int(exactly: v) else { throw LRPError.format("\(what()) is out of range") }
+        return value
+    }
+
+    /// Reads `count` bytes.
+    mutating func take(_ count: Int, _ what: @autoclosure () -> String) throws -> ArraySlice<UInt8> {
+        try require(count, what())
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    /// Skips `count` bytes.
+    mutating func skip(_ count: Int, _ what: @autoclosure () -> String) throws {
+        try require(count, what())
+        offset += count
+    }
+}
+
+/// Numeric element types of binary array files, decoded to Double.
+enum ElementType: Sendable, Equatable {
+    case float16, float32, float64
+    case int8, int16, int32, int64
+    case uint8, uint16, uint32, uint64
+    case bool
+
+    /// Bytes per element.
+    var size: Int {
+        switch self {
+        case .int8, .uint8, .bool: return 1
+        case .float16, .int16, .uint16: return 2
+        case .float32, .int32, .uint32: return 4
+        case .float64, .int64, .uint64: return 8
+        }
+    }
+
+    /// Decodes `count` elements starting at `start` into doubles.
+    func decode(_ bytes: [UInt8], start: Int, count: Int, bigEndian: Bool) throws -> [Double] {
+        let reader = ByteReader(bytes, offset: start)
+        try reader.require(count * size, "\(count) elements of \(self)")
+        var out = [Double](repeating: 0, count: count)
+        var r = reader
+        r.bigEndian = bigEndian
+        for i in 0..<count {
+            let bits = r.unsigned(at: start + i * size, size: size)
+            switch self {
+            case .float64: out[i] = Double(bitPattern: bits)
+            case .float32: out[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+            case .float16: out[i] = Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+            case .int8: out[i] = Double(Int8(truncatingIfNeeded: bits))
+            case .int16: out[i] = Double(Int16(truncatingIfNeeded: bits))
+            case .int32: out[i] = Double(Int32(truncatingIfNeeded: bits))
+            case .int64: out[i] = Double(Int64(bitPattern: bits))
+            case .uint8, .uint16, .uint32, .uint64: out[i] = Double(bits)
+            case .bool: out[i] = bits == 0 ? 0 : 1
+            }
+        }
+        return out
+    }
+}
+
+/// Reorders column-major (Fortran order) elements of `shape` into row-major (C order).
+func fortranToC(_ values: [Double], shape: [Int]) -> [Double] {
+    guard shape.count > 1 else { return values }
+    var out = [Double](repeating: 0, count: values.count)
+    // Fortran strides: 1, d0, d0·d1, …; walk C order with an index vector.
+    var fStrides = [Int](repeating: 1, count: shape.count)
+    for i in 1..<shape.count { fStrides[i] = fStrides[i - 1] * shape[i - 1] }
+    var index = [Int](repeating: 0, count: shape.count)
+    var source = 0
+    for c in 0..<values.count {
+        out[c] = values[source]
+        var axis = shape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            source += fStrides[axis]
+            if index[axis] < shape[axis] { break }
+            source -= fStrides[axis] * shape[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+    return out
+}
+
+/// Reorders row-major elements of `shape` into column-major order.
+func cToFortran(_ values: [Double], shape: [Int]) -> [Double] {
+    guard shape.count > 1 else { return values }
+    // The C-order walk of the reversed shape visits the elements in Fortran order of the original.
+    var out = [Double](repeating: 0, count: values.count)
+    let reversed = Array(shape.reversed())
+    var cStrides = [Int](repeating: 1, count: shape.count)
+    for i in stride(from: shape.count - 2, through: 0, by: -1) { cStrides[i] = cStrides[i + 1] * shape[i + 1] }
+    let strides = Array(cStrides.reversed())
+    var index = [Int](repeating: 0, count: shape.count)
+    var source = 0
+    for f in 0..<values.count {
+        out[f] = values[source]
+        var axis = reversed.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            source += strides[axis]
+            if index[axis] < reversed[axis] { break }
+            source -= strides[axis] * reversed[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+    return out
+}
+
+/// Appends little-endian encodings to a byte buffer.
+extension Array where Element == UInt8 {
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        var v = value.littleEndian
+        Swift.withUnsafeBytes(of: &v) { append(contentsOf: $0) }
+    }
+
+    mutating func appendLittleEndian(_ values: [Double]) {
+        reserveCapacity(count + values.count * 8)
+        for v in values { appendLittleEndian(v.bitPattern) }
+    }
+}

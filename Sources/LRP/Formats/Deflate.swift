@@ -1,0 +1,79 @@
+import CZlib
+
+/// zlib's inflate and crc32 behind small Swift functions.
+enum Deflate {
+    /// Decompresses `input`: a raw deflate stream (`raw`, as in zip members) or a zlib stream (MAT files).
+    /// With `expectedSize` the output must have exactly that size.
+    static func inflate(_ input: ArraySlice<UInt8>, raw: Bool, expectedSize: Int? = nil) throws -> [UInt8] {
+        var stream = z_stream()
+        let windowBits: Int32 = raw ? -15 : 15
+        guard inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw LRPError.memory("zlib could not start inflating")
+        }
+        defer { inflateEnd(&stream) }
+        // One byte more than expected, so that a stream longer than declared shows as produced > expected.
+        var output = [UInt8](repeating: 0, count: Swift.max(64, expectedSize.map { $0 + 1 } ?? input.count * 4))
+        var produced = 0
+        try input.withUnsafeBufferPointer { source in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.avail_in = uInt(source.count)
+            while true {
+                if produced == output.count {
+                    output.append(contentsOf: repeatElement(0, count: output.count))
+                }
+                let room = Swift.min(output.count - produced, Int(UInt32.max))
+                let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                    stream.next_out = buffer.baseAddress.map { $0 + produced }
+                    stream.avail_out = uInt(room)
+                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                }
+                produced += room - Int(stream.avail_out)
+                switch status {
+                case Z_STREAM_END:
+                    return
+                case Z_OK:
+                    continue
+                case Z_BUF_ERROR where stream.avail_out == 0:
+                    continue  // the output was full: make room and go on
+                case Z_BUF_ERROR:
+                    throw LRPError.format("compressed data is truncated")
+                default:
+                    let detail = stream.msg.map { String(cString: $0) } ?? "zlib code \(status)"
+                    throw LRPError.format("compressed data is corrupt (\(detail))")
+                }
+            }
+        }
+        if let expectedSize, produced != expectedSize {
+            throw LRPError.format("compressed data gives \(produced) bytes, \(expectedSize) declared")
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+
+    /// Compresses `input` into a zlib stream.
+    static func compress(_ input: [UInt8]) throws -> [UInt8] {
+        var size = compressBound(uLong(input.count))
+        var output = [UInt8](repeating: 0, count: Int(size))
+        let status = output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { source in
+                compress2(out.baseAddress, &size, source.baseAddress, uLong(source.count), Z_DEFAULT_COMPRESSION)
+            }
+        }
+        guard status == Z_OK else { throw LRPError.memory("zlib could not compress (code \(status))") }
+        return Array(output[0..<Int(size)])
+    }
+
+    /// The CRC-32 of `bytes` (as zip files use it).
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            var crc: uLong = 0
+            var offset = 0
+            while offset < buffer.count {
+                let n = Swift.min(buffer.count - offset, Int(UInt32.max))
+                crc = CZlib.crc32(crc, buffer.baseAddress.map { $0 + offset }, uInt(n))
+                offset += n
+            }
+            return UInt32(truncatingIfNeeded: crc)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Glibc
+
+/// Whole-file reading and atomic writing with errors that name the file and the system's reason.
+public enum FileIO {
+    /// The system's message for errno `code`.
+    static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// The bytes of the file at `path`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw LRPError.io("cannot read '\(path)': it is a directory") }
+        var bytes: [UInt8] = []
+        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LRPError.io("cannot read '\(path)': \(reason(errno))")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same folder that is renamed over `path`, so
+    /// an existing file is either replaced completely or left as it was.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw LRPError.io("cannot write '\(path)': \(reason(errno))") }
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = reason(errno)
+                    return
+                }
+                offset += n
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = reason(errno) }
+        if failure == nil, rename(temporary, path) != 0 { failure = reason(errno) }
+        if let failure {
+            unlink(temporary)
+            throw LRPError.io("cannot write '\(path)': \(failure)")
+        }
+    }
+
+    /// The lower-cased extension of `path` without the dot ("" when it has none).
+    public static func fileExtension(_ path: String) -> String {
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return String(name[name.index(after: dot)...]).lowercased()
+    }
+}

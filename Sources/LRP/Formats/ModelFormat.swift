@@ -1,0 +1,49 @@
+/// A file format for whole models.
+public protocol ModelFormat: Sendable {
+    /// The name callers pass ("txt").
+    var name: String { get }
+    /// Other accepted names.
+    var aliases: [String] { get }
+    /// File extensions (lower case, no dot) that select this format when no name is given.
+    var extensions: [String] { get }
+    /// Reads a model from `path`.
+    func read(path: String) throws -> Sequential
+    /// Writes `model` to `path`.
+    func write(_ model: Sequential, path: String) throws
+}
+
+/// The registry of model formats: lookup by name or by a path's extension.
+public enum ModelFormats {
+    /// Every model format the library reads and writes.
+    public static let all: [any ModelFormat] = [TextModelFormat()]
+
+    /// The format called `name` (or one of its aliases).
+    public static func named(_ name: String) throws -> any ModelFormat {
+        let key = name.lowercased()
+        guard let format = all.first(where: { $0.name == key || $0.aliases.contains(key) }) else {
+            throw LRPError.argument("unknown model format '\(name)' (known: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return format
+    }
+
+    /// `name`'s format, or the one the extension of `path` selects when `name` is nil.
+    public static func resolve(_ name: String?, path: String) throws -> any ModelFormat {
+        if let name { return try named(name) }
+        let ext = FileIO.fileExtension(path)
+        guard let format = all.first(where: { $0.extensions.contains(ext) }) else {
+            let known = all.flatMap(\.extensions).map { "." + $0 }.joined(separator: ", ")
+            throw LRPError.unsupported("cannot tell the model format of '\(path)' from its extension (known: \(known)); name the format")
+        }
+        return format
+    }
+
+    /// Reads a model from `path` in format `name` (nil: from the extension).
+    public static func read(path: String, format name: String? = nil) throws -> Sequential {
+        try resolve(name, path: path).read(path: path)
+    }
+
+    /// Writes `model` to `path` in format `name` (nil: from the extension).
+    public static func write(_ model: Sequential, path: String, format name: String? = nil) throws {
+        try resolve(name, path: path).write(model, path: path)
+    }
+}
