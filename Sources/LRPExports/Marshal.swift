@@ -1,0 +1,50 @@
+import LRP
+
+/// Checks a pointer argument that must not be NULL.
+@inline(__always)
+func required<T>(_ pointer: T?, _ name: String) throws -> T {
+    guard let pointer else { throw LRPError.argument("\(name) is NULL") }
+    return pointer
+}
+
+/// A caller's NUL-terminated string argument.
+func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> String {
+    String(cString: try required(pointer, name))
+}
+
+/// An optional string argument (NULL → nil).
+func optionalString(_ pointer: UnsafePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+}
+
+/// A caller's shape: `rank` dimensions, checked (rank 1 … LRP_MAX_RANK, dimensions ≥ 1).
+func shape(_ rank: Int32, _ dims: UnsafePointer<Int64>?, _ name: String) throws -> (shape: [Int], count: Int) {
+    guard (1...Int32(Shape.maxRank)).contains(rank) else {
+        throw LRPError.argument("\(name) rank must be between 1 and \(Shape.maxRank), got \(rank)")
+    }
+    let dims = try required(dims, "\(name) shape")
+    let shape = (0..<Int(rank)).map { Int(dims[$0]) }
+    return (shape, try Shape.validateInput(shape, what: name))
+}
+
+/// Checks that a caller's buffer of `capacity` doubles holds `needed`.
+func checkCapacity(_ capacity: Int64, _ needed: Int, _ what: String) throws {
+    guard capacity >= 0, Int(capacity) >= needed else {
+        throw LRPError.shape("\(what) holds \(capacity) values, \(needed) are needed")
+    }
+}
+
+/// Writes `shape` to a caller's rank and LRP_MAX_RANK-sized shape buffer.
+func writeShape(_ shape: [Int], rank: UnsafeMutablePointer<Int32>, dims: UnsafeMutablePointer<Int64>) {
+    rank.pointee = Int32(shape.count)
+    for (i, d) in shape.enumerated() { dims[i] = Int64(d) }
+}
+
+/// Copies `text` with its NUL into a caller's buffer of `capacity` bytes, or fails without writing.
+func copyString(_ text: String, to buffer: UnsafeMutablePointer<CChar>, capacity: Int64, _ what: String) throws {
+    let utf8 = Array(text.utf8CString)
+    guard capacity >= 0, Int(capacity) >= utf8.count else {
+        throw LRPError.shape("\(what) needs \(utf8.count) bytes with its NUL, the buffer holds \(capacity)")
+    }
+    for (i, c) in utf8.enumerated() { buffer[i] = c }
+}

@@ -1,0 +1,147 @@
+import CLRPHeader
+import LRP
+
+// The model functions of include/lrp.h. Each one checks its pointers, converts to Swift values, calls the
+// core and converts back; nothing else happens here.
+
+/// The library version, "MAJOR.MINOR.PATCH".
+@_cdecl("lrp_version")
+public func lrp_version() -> UnsafePointer<CChar>? {
+    UnsafeRawPointer(("1.0.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// The calling thread's last error message.
+@_cdecl("lrp_last_error")
+public func lrp_last_error() -> UnsafePointer<CChar>? {
+    LastError.current
+}
+
+@_cdecl("lrp_model_read")
+public func lrp_model_read(_ path: UnsafePointer<CChar>?, _ format: UnsafePointer<CChar>?,
+                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> lrp_status {
+    guarded("lrp_model_read") {
+        let path = try string(path, "path")
+        let out = try required(out, "out")
+        let model = try ModelFormats.read(path: path, format: optionalString(format))
+        out.pointee = ModelHandle(model).retainedPointer()
+    }
+}
+
+@_cdecl("lrp_model_write")
+public func lrp_model_write(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+                            _ format: UnsafePointer<CChar>?) -> lrp_status {
+    guarded("lrp_model_write") {
+        let handle = try ModelHandle.from(model)
+        try ModelFormats.write(handle.model, path: try string(path, "path"), format: optionalString(format))
+    }
+}
+
+@_cdecl("lrp_model_free")
+public func lrp_model_free(_ model: OpaquePointer?) {
+    if let model { ModelHandle.release(model) }
+}
+
+@_cdecl("lrp_model_layer_count")
+public func lrp_model_layer_count(_ model: OpaquePointer?) -> Int32 {
+    guard let handle = try? ModelHandle.from(model) else { return -1 }
+    return Int32(clamping: handle.model.layers.count)
+}
+
+@_cdecl("lrp_model_layer_describe")
+public func lrp_model_layer_describe(_ model: OpaquePointer?, _ layer: Int32, _ buffer: UnsafeMutablePointer<CChar>?,
+                                     _ capacity: Int64) -> lrp_status {
+    guarded("lrp_model_layer_describe") {
+        let handle = try ModelHandle.from(model)
+        let buffer = try required(buffer, "buf")
+        let index = Int(layer)
+        try handle.model.checkLayer(index)
+        try copyString(handle.model.layers[index].header, to: buffer, capacity: capacity, "the description")
+    }
+}
+
+@_cdecl("lrp_model_output_shape")
+public func lrp_model_output_shape(_ model: OpaquePointer?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                                   _ outRank: UnsafeMutablePointer<Int32>?,
+                                   _ outShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_model_output_shape") {
+        let handle = try ModelHandle.from(model)
+        let (input, _) = try shape(rank, dims, "input")
+        let outRank = try required(outRank, "out_rank"), outShape = try required(outShape, "out_shape")
+        writeShape(try handle.model.outputShape(for: input), rank: outRank, dims: outShape)
+    }
+}
+
+@_cdecl("lrp_forward")
+public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ rank: Int32,
+                        _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Double>?, _ yCapacity: Int64,
+                        _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_forward") {
+        let handle = try ModelHandle.from(model)
+        let x = try required(x, "x")
+        let (input, count) = try shape(rank, dims, "input")
+        let y = try required(y, "y")
+        let yRank = try required(yRank, "y_rank"), yShape = try required(yShape, "y_shape")
+        let outputShape = try handle.model.outputShape(for: input)
+        try checkCapacity(yCapacity, try Shape.count(outputShape), "the output buffer (y_capacity)")
+        let batch = try Tensor(shape: input, data: Array(UnsafeBufferPointer(start: x, count: count)))
+        let pass = try handle.model.forward(batch)
+        pass.output.data.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { y.update(from: base, count: source.count) }
+        }
+        writeShape(pass.output.shape, rank: yRank, dims: yShape)
+        handle.pass = pass
+    }
+}
+
+@_cdecl("lrp_relevance")
+public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, _ rCount: Int64,
+                          _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                          _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
+    guarded("lrp_relevance") {
+        let handle = try ModelHandle.from(model)
+        let r = try required(r, "r")
+        let rx = try required(rx, "rx")
+        guard let pass = handle.pass else {
+            throw LRPError.state("no forward pass yet: call lrp_forward first")
+        }
+        let outputCount = pass.output.count
+        guard rCount == Int64(outputCount) else {
+            throw LRPError.shape("r has \(rCount) values, the output of the last forward pass (\(Shape.describe(pass.output.shape))) has \(outputCount)")
+        }
+        try checkCapacity(rxCapacity, pass.input.count, "the relevance buffer (rx_capacity)")
+        let chosen = try rule.map { try Rule(name: String(cString: $0), parameter: parameter) }
+        let relevance = try Tensor(shape: pass.output.shape, data: Array(UnsafeBufferPointer(start: r, count: outputCount)))
+        let result = try handle.model.relevance(relevance, of: pass, rule: chosen)
+        result.data.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { rx.update(from: base, count: source.count) }
+        }
+    }
+}
+
+@_cdecl("lrp_set_rule")
+public func lrp_set_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: UnsafePointer<CChar>?,
+                         _ parameter: Double) -> lrp_status {
+    guarded("lrp_set_rule") {
+        let handle = try ModelHandle.from(model)
+        let rule = try Rule(name: try string(rule, "rule"), parameter: parameter)
+        if layer == -1 {
+            try handle.model.setPreset(rule)
+        } else {
+            try handle.model.setPreset(rule, layer: Int(layer))
+        }
+    }
+}
+
+@_cdecl("lrp_get_rule")
+public func lrp_get_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: UnsafeMutablePointer<CChar>?,
+                         _ capacity: Int64, _ parameter: UnsafeMutablePointer<Double>?) -> lrp_status {
+    guarded("lrp_get_rule") {
+        let handle = try ModelHandle.from(model)
+        let buffer = try required(rule, "rule")
+        let index = Int(layer)
+        try handle.model.checkLayer(index)
+        let preset = handle.model.presets[index]
+        try copyString(preset.name, to: buffer, capacity: capacity, "the rule name")
+        parameter?.pointee = preset.parameter
+    }
+}
