@@ -104,6 +104,7 @@ public struct MATFormat: ArrayFormat {
     static func tag(_ reader: inout ByteReader) throws -> (Int, Int, Int) {
         let first = try reader.u32("an element tag")
         if first >> 16 != 0 {
+            guard first >> 16 <= 4 else { throw LRPError.format("a small data element claims \(first >> 16) bytes (at most 4 fit)") }
             let result = (first & 0xFFFF, first >> 16, reader.offset)
             try reader.skip(4, "a small element")
             return result
@@ -117,7 +118,8 @@ public struct MATFormat: ArrayFormat {
         let before = reader.offset
         let first = try reader.u32(what)
         if first >> 16 != 0 {
-            reader.offset = before + 8
+            guard first >> 16 <= 4 else { throw LRPError.format("\(what) claims \(first >> 16) bytes in a small element (at most 4 fit)") }
+            try reader.skip(4, what)
             return (first & 0xFFFF, before + 4, first >> 16)
         }
         let size = try reader.u32(what)
@@ -169,8 +171,9 @@ public struct MATFormat: ArrayFormat {
         guard let type = elementType(realType) else {
             throw LRPError.format("matrix '\(name)' stores its data as unknown type \(realType)")
         }
-        guard realSize == count * type.size else {
-            throw LRPError.format("matrix '\(name)' of shape \(Shape.describe(shape)) has \(realSize) data bytes, needs \(count * type.size)")
+        let (needed, overflow) = count.multipliedReportingOverflow(by: type.size)
+        guard !overflow, realSize == needed else {
+            throw LRPError.format("matrix '\(name)' of shape \(Shape.describe(shape)) has \(realSize) data bytes, needs \(needed)")
         }
         try Memory.check(doubles: count)
         let values = try type.decode(reader.bytes, start: realStart, count: count, bigEndian: bigEndian)
