@@ -52,8 +52,7 @@ public struct NumpyFormat: ArrayFormat {
         let dims = array.shape.map(String.init)
         let shapeText = array.shape.count == 1 ? "(\(dims[0]),)" : "(\(dims.joined(separator: ", ")))"
         var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeText), }"
-        let prefix = 10
-        let version2 = prefix + header.utf8.count + 1 > 65535
+        let version2 = 10 + header.utf8.count + 1 > 65535
         let fixed = version2 ? 12 : 10
         while (fixed + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
@@ -101,9 +100,8 @@ struct NumpyHeader {
             bigEndian = first == ">"
             chars = chars.dropFirst()
         }
-        guard let kind = chars.first, let size = Int(chars.dropFirst()) else {
-            throw LRPError.unsupported("npy dtype '\(descr)' is not supported")
-        }
+        let kind = chars.first ?? "?"
+        let size = Int(chars.dropFirst()) ?? 0
         let type: ElementType?
         switch (kind, size) {
         case ("f", 2): type = .float16

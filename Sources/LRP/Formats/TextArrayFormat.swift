@@ -19,9 +19,9 @@ public struct TextArrayFormat: ArrayFormat {
         let text = String(decoding: bytes, as: UTF8.self)
         var rows = 0, columns = -1, firstLine = 0
         var values: [Double] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "," })
+            let tokens = line.split(whereSeparator: { $0.isWhitespace || $0 == "," })
             guard !tokens.isEmpty else { continue }
             if columns < 0 {
                 columns = tokens.count

@@ -179,7 +179,7 @@ public struct TextModelFormat: ModelFormat {
 }
 
 /// Iterates over the non-blank lines of a text file with their 1-based numbers and whitespace-split tokens
-/// ("\n" or "\r\n" line ends).
+/// ("\n", "\r\n" or "\r" line ends).
 struct LineReader {
     /// A non-blank line.
     struct Line {
@@ -192,14 +192,15 @@ struct LineReader {
 
     init(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Character-wise: "\r\n" is a single Character in Swift, so split on every kind of line end.
+        lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 
     /// The next line that has at least one token, or nil at the end of the file.
     mutating func next() -> Line? {
         while index < lines.count {
             let number = index + 1
-            let tokens = lines[index].split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
+            let tokens = lines[index].split(whereSeparator: \.isWhitespace)
             index += 1
             if !tokens.isEmpty { return Line(number: number, tokens: tokens) }
         }
