@@ -1,0 +1,180 @@
+import LRP
+
+/// A reproducible random source (SplitMix64) for test data.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
+        (0..<count).map { _ in Double.random(in: range, using: &self) }
+    }
+}
+
+/// Slow reference implementations written straight from the formulas of shared/spec/numerics.md.
+///
+/// A layer is described as an explicit list of connections: for every output j (sample, position, filter)
+/// the inputs i of its receptive field with their weights w_ij, and its bias b_j. Every rule is then the
+/// sum over j and i of the spec's expression — no matrix products, no im2col, no shared code with the library.
+enum Slow {
+    struct Output {
+        var inputs: [(index: Int, weight: Double)]
+        var bias: Double
+    }
+
+    /// Connections of Linear(m, n) on an N×m batch.
+    static func linear(batch: Int, m: Int, n: Int, weights: [Double], bias: [Double]) -> [Output] {
+        var outputs: [Output] = []
+        for s in 0..<batch {
+            for j in 0..<n {
+                outputs.append(Output(inputs: (0..<m).map { (s * m + $0, weights[$0 * n + j]) }, bias: bias[j]))
+            }
+        }
+        return outputs
+    }
+
+    /// Connections of a convolution (hf, wf, df, nf, stride) on N×H×W×df, outputs in N×Hout×Wout×nf order.
+    static func convolution(shape: [Int], hf: Int, wf: Int, nf: Int, sh: Int, sw: Int,
+                            weights: [Double], bias: [Double]) -> [Output] {
+        let (batch, h, w, d) = (shape[0], shape[1], shape[2], shape[3])
+        let hout = (h - hf) / sh + 1, wout = (w - wf) / sw + 1
+        var outputs: [Output] = []
+        for s in 0..<batch {
+            for oh in 0..<hout {
+                for ow in 0..<wout {
+                    for f in 0..<nf {
+                        var inputs: [(Int, Double)] = []
+                        for kh in 0..<hf {
+                            for kw in 0..<wf {
+                                for c in 0..<d {
+                                    let i = ((s * h + oh * sh + kh) * w + ow * sw + kw) * d + c
+                                    inputs.append((i, weights[((kh * wf + kw) * d + c) * nf + f]))
+                                }
+                            }
+                        }
+                        outputs.append(Output(inputs: inputs, bias: bias[f]))
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
+    /// Windows of a pool on N×H×W×D, outputs in N×Hout×Wout×D order (weights 1, bias 0).
+    static func pool(shape: [Int], ph: Int, pw: Int, sh: Int, sw: Int) -> [Output] {
+        let (batch, h, w, d) = (shape[0], shape[1], shape[2], shape[3])
+        let hout = (h - ph) / sh + 1, wout = (w - pw) / sw + 1
+        var outputs: [Output] = []
+        for s in 0..<batch {
+            for oh in 0..<hout {
+                for ow in 0..<wout {
+                    for c in 0..<d {
+                        var inputs: [(Int, Double)] = []
+                        for kh in 0..<ph {
+                            for kw in 0..<pw { inputs.append((((s * h + oh * sh + kh) * w + ow * sw + kw) * d + c, 1)) }
+                        }
+                        outputs.append(Output(inputs: inputs, bias: 0))
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
+    static func sign(_ t: Double) -> Double { t >= 0 ? 1 : -1 }
+
+    /// z_j = Σ_i x_i·w_ij + b_j.
+    static func forward(_ outputs: [Output], x: [Double]) -> [Double] {
+        outputs.map { o in o.inputs.reduce(o.bias) { $0 + x[$1.index] * $1.weight } }
+    }
+
+    /// Relevance of a Linear/Convolution layer, from the table of numerics.md.
+    static func affineRelevance(_ outputs: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
+        var result = [Double](repeating: 0, count: x.count)
+        for (j, o) in outputs.enumerated() {
+            let z = o.inputs.map { x[$0.index] * $0.weight }
+            switch rule {
+            case .simple, .epsilon:
+                let eps: Double
+                if case .epsilon(let e) = rule { eps = e } else { eps = 1e-16 }
+                let zj = z.reduce(0, +) + o.bias
+                for (k, c) in o.inputs.enumerated() { result[c.index] += z[k] * r[j] / (zj + eps * sign(zj)) }
+            case .alphabeta(let alpha):
+                let beta = 1 - alpha
+                let zPlus = z.map { max($0, 0) }, zMinus = z.map { min($0, 0) }
+                let sumPlus = zPlus.reduce(0, +) + max(o.bias, 0)
+                let sumMinus = zMinus.reduce(0, +) + min(o.bias, 0)
+                for (k, c) in o.inputs.enumerated() {
+                    var share = 0.0
+                    if alpha != 0 { share += alpha * zPlus[k] / (sumPlus + 1e-16) }
+                    if beta != 0 { share += beta * zMinus[k] / (sumMinus - 1e-16) }
+                    result[c.index] += share * r[j]
+                }
+            case .ww:
+                let total = o.inputs.reduce(0) { $0 + $1.weight * $1.weight }
+                for c in o.inputs where total != 0 { result[c.index] += c.weight * c.weight / total * r[j] }
+            case .flat:
+                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+            }
+        }
+        return result
+    }
+
+    /// SumPool: Y = window sum / sqrt(ph·pw).
+    static func sumPoolForward(_ windows: [Output], x: [Double], poolSize: Int) -> [Double] {
+        windows.map { o in o.inputs.reduce(0) { $0 + x[$1.index] } / Double(poolSize).squareRoot() }
+    }
+
+    /// SumPool relevance (numerics.md's pooling table), s_j the plain window sum.
+    static func sumPoolRelevance(_ windows: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
+        var result = [Double](repeating: 0, count: x.count)
+        for (j, o) in windows.enumerated() {
+            let xs = o.inputs.map { x[$0.index] }
+            switch rule {
+            case .simple, .epsilon:
+                let eps: Double
+                if case .epsilon(let e) = rule { eps = e } else { eps = 1e-12 }
+                let s = xs.reduce(0, +)
+                for (k, c) in o.inputs.enumerated() { result[c.index] += xs[k] * r[j] / (s + eps * sign(s)) }
+            case .alphabeta(let alpha):
+                let beta = 1 - alpha
+                let plus = xs.map { max($0, 0) }.reduce(0, +), minus = xs.map { min($0, 0) }.reduce(0, +)
+                for (k, c) in o.inputs.enumerated() {
+                    var share = 0.0
+                    if alpha != 0 { share += alpha * max(xs[k], 0) / (plus + 1e-16) }
+                    if beta != 0 { share += beta * min(xs[k], 0) / (minus - 1e-16) }
+                    result[c.index] += share * r[j]
+                }
+            case .ww, .flat:
+                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+            }
+        }
+        return result
+    }
+
+    /// MaxPool: Y = window maximum.
+    static func maxPoolForward(_ windows: [Output], x: [Double]) -> [Double] {
+        windows.map { o in o.inputs.map { x[$0.index] }.max() ?? 0 }
+    }
+
+    /// MaxPool relevance: to the maxima (ties split equally), or uniform for ww and flat.
+    static func maxPoolRelevance(_ windows: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
+        var result = [Double](repeating: 0, count: x.count)
+        for (j, o) in windows.enumerated() {
+            switch rule {
+            case .ww, .flat:
+                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+            default:
+                let maximum = o.inputs.map { x[$0.index] }.max() ?? 0
+                let winners = o.inputs.filter { x[$0.index] == maximum }
+                for c in winners { result[c.index] += r[j] / Double(winners.count) }
+            }
+        }
+        return result
+    }
+}
