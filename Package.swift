@@ -30,7 +30,7 @@ let package = Package(
             dependencies: ["LRP", "CLRPHeader"],
             exclude: ["exports.map"],
             linkerSettings: [
-                .unsafeFlags(["-Xlinker", "--version-script=\(packageRoot)/Sources/LRPExports/exports.map"]),
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(packageRoot)/Sources/LRPExports/exports.map"]),
             ]
         ),
         .testTarget(name: "LRPTests", dependencies: ["LRP", "LRPExports", "CLRPHeader"]),

@@ -128,7 +128,7 @@ lrp_status lrp_get_rule(const lrp_model *model, int32_t layer, char *rule, int64
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */
 
-/** Reads an array from `path` into a new lrp_array (free it with lrp_array_free), converting its numbers
+/** Reads an array from `path` into a new array object (free it with lrp_array_free), converting its numbers
  *  to float64 and its layout to C order. format: "npy", "npz", "mat" (MATLAB v5, compressed or not), "txt"
  *  (whitespace-separated rows, as numpy.loadtxt reads them) or NULL to infer it from the extension.
  *  key: the member of an npz or mat file (NULL: the only array of an npz, "data" for a mat file); ignored
