@@ -1,0 +1,61 @@
+# liblrp — build, demo, tests and benchmark.
+#
+#   make demo    install what is missing, build liblrp.so and the C example, explain the XOR classifier
+#   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
+#   make bench   LeNet-5 and MLP timings at batch 256 (needs ../shared)
+
+SHARED  ?= ../shared
+BUILD   := .build/release
+LIB     := $(BUILD)/liblrp.so
+CC      ?= cc
+CSTRICT := -std=c99 -Wall -Wextra -Werror -O2 -Iinclude
+CLINK   := -L$(BUILD) -llrp -Wl,-rpath,$(CURDIR)/$(BUILD) -lm
+OUT     := out
+
+.PHONY: deps test-deps lib example demo test swift-test c-test exports-test example-test bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+test-deps:
+	@bash scripts/install-deps.sh --tests
+
+lib: deps
+	swift build -c release --product lrp
+
+example: lib
+	$(CC) $(CSTRICT) examples/c/explain.c -o examples/c/explain $(CLINK)
+
+demo: example
+	@mkdir -p $(OUT)
+	@start=$$(date +%s.%N); \
+	for rule in simple epsilon:0.01 alphabeta:1 alphabeta:2 ww flat; do \
+	  name=$$(echo $$rule | tr ':' '_'); \
+	  echo "=== XOR classifier, rule $$rule"; \
+	  examples/c/explain models/xor.txt models/xor-inputs.txt --rule $$rule --out $(OUT)/xor-relevance-$$name.npy || exit 1; \
+	  echo; \
+	done; \
+	end=$$(date +%s.%N); echo "demo finished in $$(echo "$$end - $$start" | bc) s; relevance maps are in $(OUT)/"
+
+test: test-deps lib swift-test c-test exports-test example-test
+	@echo "all tests passed"
+
+swift-test: test-deps
+	swift test
+
+c-test: lib
+	$(CC) $(CSTRICT) -pthread Tests/c/test_capi.c -o Tests/c/test_capi $(CLINK)
+	@tmp=$$(mktemp -d) && Tests/c/test_capi $$tmp; status=$$?; rm -rf $$tmp; exit $$status
+
+exports-test: lib
+	bash Tests/c/check-exports.sh $(LIB) include/lrp.h
+
+example-test: example
+	SHARED=$(SHARED) bash Tests/c/run-example.sh
+
+bench: lib
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/bench.c -o bench/bench $(CLINK) -ldl
+	bench/bench $(SHARED)
+
+clean:
+	rm -rf .build $(OUT) examples/c/explain Tests/c/test_capi bench/bench
