@@ -21,7 +21,7 @@ public func lrp_array_write(_ path: UnsafePointer<CChar>?, _ format: UnsafePoint
         let path = try string(path, "path")
         let data = try required(data, "data")
         let (arrayShape, count) = try shape(rank, dims, "array")
-        let array = try Tensor(shape: arrayShape, data: Array(UnsafeBufferPointer(start: data, count: count)))
+        let array = try Tensor(shape: arrayShape, copying: UnsafeBufferPointer(start: data, count: count))
         try ArrayFormats.write(array, path: path, format: optionalString(format))
     }
 }

@@ -35,7 +35,7 @@ final class ArrayHandle {
         shape = .allocate(capacity: Swift.max(1, tensor.rank))
         for (i, d) in tensor.shape.enumerated() { shape[i] = Int64(d) }
         data = .allocate(capacity: Swift.max(1, tensor.count))
-        tensor.data.withUnsafeBufferPointer { source in
+        tensor.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { data.initialize(from: base, count: source.count) }
         }
     }

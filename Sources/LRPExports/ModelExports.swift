@@ -83,9 +83,9 @@ public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ 
         let yRank = try required(yRank, "y_rank"), yShape = try required(yShape, "y_shape")
         let outputShape = try handle.model.outputShape(for: input)
         try checkCapacity(yCapacity, try Shape.count(outputShape), "the output buffer (y_capacity)")
-        let batch = try Tensor(shape: input, data: Array(UnsafeBufferPointer(start: x, count: count)))
+        let batch = try Tensor(shape: input, copying: UnsafeBufferPointer(start: x, count: count))
         let pass = try handle.model.forward(batch)
-        pass.output.data.withUnsafeBufferPointer { source in
+        pass.output.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { y.update(from: base, count: source.count) }
         }
         writeShape(pass.output.shape, rank: yRank, dims: yShape)
@@ -110,9 +110,9 @@ public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, 
         }
         try checkCapacity(rxCapacity, pass.input.count, "the relevance buffer (rx_capacity)")
         let chosen = try rule.map { try Rule(name: String(cString: $0), parameter: parameter) }
-        let relevance = try Tensor(shape: pass.output.shape, data: Array(UnsafeBufferPointer(start: r, count: outputCount)))
+        let relevance = try Tensor(shape: pass.output.shape, copying: UnsafeBufferPointer(start: r, count: outputCount))
         let result = try handle.model.relevance(relevance, of: pass, rule: chosen)
-        result.data.withUnsafeBufferPointer { source in
+        result.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { rx.update(from: base, count: source.count) }
         }
     }

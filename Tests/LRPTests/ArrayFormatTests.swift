@@ -113,22 +113,23 @@ struct ArrayFormatTests {
     @Test("the MNIST .mat holds the pixels the goldens were made from", .enabled(if: Shared.enabled, Shared.skipMessage))
     func mnistMatchesGoldens() throws {
         let images = try ArrayFormats.read(path: Shared.path("data/mnist/test_images.mat"))
+        let pixels = images.data
         #expect(images.shape == [10000, 784])
-        #expect(images.data.allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() })
+        #expect(pixels.allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() })
         // lenet5: images 0–7 scaled by x/127.5 − 1 and padded to 32×32 with −1.
-        let lenet = try NumpyArchiveFormat().read(path: Shared.path("golden/lenet5.npz"), key: "X")
+        let lenet = try NumpyArchiveFormat().read(path: Shared.path("golden/lenet5.npz"), key: "X").data
         for n in 0..<8 {
             for row in 0..<28 {
                 for col in 0..<28 {
-                    let pixel = images.data[n * 784 + row * 28 + col] / 127.5 - 1
-                    let golden = lenet.data[n * 1024 + (row + 2) * 32 + col + 2]
+                    let pixel = pixels[n * 784 + row * 28 + col] / 127.5 - 1
+                    let golden = lenet[n * 1024 + (row + 2) * 32 + col + 2]
                     if abs(pixel - golden) > 1e-12 { Issue.record("image \(n) pixel \(row),\(col): \(pixel) vs \(golden)"); return }
                 }
             }
         }
         // mlp: images 8000–8007, N×784.
         let mlp = try NumpyArchiveFormat().read(path: Shared.path("golden/mlp.npz"), key: "X")
-        let slice = Array(images.data[(8000 * 784)..<(8008 * 784)]).map { $0 / 127.5 - 1 }
+        let slice = Array(pixels[(8000 * 784)..<(8008 * 784)]).map { $0 / 127.5 - 1 }
         #expect(relativeError(slice, mlp.data) <= 1e-15)
         let labels = try ArrayFormats.read(path: Shared.path("data/mnist/test_labels.npy"))
         #expect(labels.shape == [10000, 1])

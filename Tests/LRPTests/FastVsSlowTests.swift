@@ -30,15 +30,21 @@ let convCases = [
     ConvCase(input: [2, 7, 9, 2], hf: 3, wf: 3, nf: 2, sh: 3, sw: 4, note: "stride > filter"),
     ConvCase(input: [3, 5, 4, 6], hf: 1, wf: 1, nf: 5, sh: 1, sw: 1, note: "pointwise"),
     ConvCase(input: [3, 4, 5, 2], hf: 4, wf: 5, nf: 3, sh: 1, sw: 1, note: "whole input"),
-    ConvCase(input: [3, 40, 38, 2], hf: 5, wf: 5, nf: 4, sh: 1, sw: 1, note: "several chunks"),
+    // 4092 patches of 50 values per sample: several chunks per thread, and chunks that straddle samples.
+    ConvCase(input: [3, 70, 66, 2], hf: 5, wf: 5, nf: 4, sh: 1, sw: 1, note: "several chunks"),
+    ConvCase(input: [1, 70, 66, 2], hf: 5, wf: 5, nf: 4, sh: 1, sw: 1, note: "one sample, several chunks"),
 ]
 
 @Suite("Fast path against slow implementations from the formulas")
 struct FastVsSlowTests {
-    @Test("Linear forward and every rule", arguments: Signs.allCases)
-    func linear(_ signs: Signs) throws {
+    /// Linear sizes: small, and 300→150, whose sign-split weights (600×300 for alphabeta with inputs of both
+    /// signs) exceed one block, so alphabeta takes its output units in several blocks.
+    static let linearSizes = [(4, 7, 5), (3, 300, 150)]
+
+    @Test("Linear forward and every rule", arguments: Signs.allCases, 0..<2)
+    func linear(_ signs: Signs, _ size: Int) throws {
         var random = SeededRandom(seed: 11)
-        let (batch, m, n) = (4, 7, 5)
+        let (batch, m, n) = Self.linearSizes[size]
         // A zero weight column exercises ww's empty denominator.
         var weights = random.uniform(m * n)
         for i in 0..<m { weights[i * n + 2] = 0 }

@@ -31,6 +31,15 @@ enum BLAS {
             beta, c, blasint(ldc))
     }
 
-    /// The largest dimension CBLAS accepts.
-    static let maxDimension = Int(Int32.max)
+    /// Runs `body` with OpenBLAS limited to one thread, restoring the previous setting afterwards.
+    ///
+    /// Used around loops that call BLAS from several of our own threads at once: OpenBLAS's own threads
+    /// would then compete with ours for the same cores (measured: 3–7× slower).
+    static func singleThreaded<R>(_ body: () -> R) -> R {
+        let previous = openblas_get_num_threads()
+        guard previous > 1 else { return body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return body()
+    }
 }

@@ -25,6 +25,14 @@ struct PatchGeometry: Sendable, Equatable {
         }
     }
 
+    /// Patches per sample: 1, or Hout·Wout.
+    var patchesPerSample: Int {
+        switch kind {
+        case .dense: return 1
+        case .windows(let w): return w.outputHeight * w.outputWidth
+        }
+    }
+
     /// Number of patches (P, the rows of the patch matrix): N, or N·Hout·Wout.
     var patchCount: Int {
         switch kind {

@@ -1,77 +1,99 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A dense float64 array in row-major (C) order, batch first: N×D for vectors, N×H×W×C for images.
 ///
-/// A value type: copies share storage until one of them is written to.
-public struct Tensor: Equatable, Sendable {
+/// A value type over shared, immutable storage: a tensor's elements are written only by the code that
+/// creates it; reshaping shares the storage.
+public struct Tensor: Sendable {
     /// The dimensions, batch first.
-    public private(set) var shape: [Int]
-    /// The elements in C order; `data.count` is the product of `shape`.
-    public internal(set) var data: [Double]
+    public let shape: [Int]
+    /// The elements.
+    let storage: Storage
 
-    /// A tensor with the given shape and elements; fails when their sizes disagree.
+    /// A tensor with the given shape and elements (copied); fails when their sizes disagree.
     public init(shape: [Int], data: [Double]) throws {
+        self = try data.withUnsafeBufferPointer { try Tensor(shape: shape, copying: $0) }
+    }
+
+    /// A tensor with the given shape whose elements are copied from `buffer`; fails when sizes disagree.
+    public init(shape: [Int], copying buffer: UnsafeBufferPointer<Double>) throws {
         let n = try Shape.count(shape)
-        guard n == data.count else {
-            throw LRPError.shape("shape \(Shape.describe(shape)) needs \(n) values, got \(data.count)")
+        guard n == buffer.count else {
+            throw LRPError.shape("shape \(Shape.describe(shape)) needs \(n) values, got \(buffer.count)")
         }
         self.shape = shape
-        self.data = data
+        storage = try Storage(uninitialized: n)
+        if let source = buffer.baseAddress { storage.base.update(from: source, count: n) }
     }
 
-    /// Internal initializer for shapes and data already known to agree.
-    init(validShape shape: [Int], data: [Double]) {
+    private init(shape: [Int], storage: Storage) {
         self.shape = shape
-        self.data = data
+        self.storage = storage
     }
 
-    /// A tensor of zeros, or `LRPError.memory` when the allocation cannot be satisfied.
+    /// A tensor whose elements the caller writes, all of them, before anyone reads it.
+    static func uninitialized(_ shape: [Int]) throws -> Tensor {
+        Tensor(shape: shape, storage: try Storage(uninitialized: try Shape.count(shape)))
+    }
+
+    /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) throws -> Tensor {
-        let n = try Shape.count(shape)
-        try Memory.check(doubles: n)
-        return Tensor(validShape: shape, data: [Double](repeating: 0, count: n))
+        let t = try uninitialized(shape)
+        t.storage.base.update(repeating: 0, count: t.count)
+        return t
     }
 
     /// The number of elements.
-    public var count: Int { data.count }
+    public var count: Int { storage.count }
     /// The number of dimensions.
     public var rank: Int { shape.count }
+
+    /// The elements as an array. Each access copies all of them: take it once, outside loops, or use
+    /// `withUnsafeBufferPointer`.
+    public var data: [Double] { Array(UnsafeBufferPointer(start: storage.base, count: count)) }
+
+    /// Read access to the elements, valid while the tensor is alive.
+    var pointer: UnsafePointer<Double> { UnsafePointer(storage.base) }
+
+    /// Write access for the code that just created the tensor (see the type's note).
+    var mutablePointer: UnsafeMutablePointer<Double> { storage.base }
+
+    /// Calls `body` with the elements.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.base, count: count)) }
+    }
 
     /// The same elements viewed with another shape of equal element count (no copy).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         guard try Shape.count(newShape) == count else {
             throw LRPError.shape("cannot reshape \(Shape.describe(shape)) to \(Shape.describe(newShape))")
         }
-        return Tensor(validShape: newShape, data: data)
+        return Tensor(shape: newShape, storage: storage)
     }
 
-    /// Applies `f` to every element.
-    public func map(_ f: (Double) -> Double) -> Tensor {
-        Tensor(validShape: shape, data: data.map(f))
+    /// A new tensor of the same shape with `f` applied to every element.
+    public func map(_ f: (Double) -> Double) throws -> Tensor {
+        let out = try Tensor.uninitialized(shape)
+        let (src, dst) = (pointer, out.mutablePointer)
+        Parallel.forEachPart(count, grain: Parallel.elementGrain) { part in
+            for i in part { dst[i] = f(src[i]) }
+        }
+        return out
+    }
+
+    /// True when some element satisfies `predicate`.
+    func contains(where predicate: (Double) -> Bool) -> Bool {
+        let p = pointer
+        for i in 0..<count where predicate(p[i]) { return true }
+        return false
     }
 }
 
-/// Checks that large allocations can be satisfied before Swift's allocator is asked for them (it would trap).
-enum Memory {
-    /// Allocations below this size are not probed.
-    static let probeThreshold = 1 << 24
-
-    /// Throws `LRPError.memory` when `doubles` float64 values cannot be allocated.
-    static func check(doubles: Int) throws {
-        let (bytes, overflow) = doubles.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-        guard !overflow else { throw LRPError.memory("cannot allocate \(doubles) values: size overflows") }
-        guard bytes >= probeThreshold else { return }
-        guard let probe = malloc(bytes) else {
-            throw LRPError.memory("cannot allocate \(bytes / (1 << 20)) MiB for \(doubles) values")
-        }
-        free(probe)
-    }
-
-    /// An array of `count` zeros, or `LRPError.memory`.
-    static func zeros(_ count: Int) throws -> [Double] {
-        try check(doubles: count)
-        return [Double](repeating: 0, count: count)
+extension Tensor: Equatable {
+    /// Equal shapes and elements.
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        guard a.shape == b.shape else { return false }
+        if a.storage === b.storage { return true }
+        let (p, q) = (a.pointer, b.pointer)
+        for i in 0..<a.count where p[i] != q[i] { return false }
+        return true
     }
 }

@@ -175,9 +175,8 @@ public struct MATFormat: ArrayFormat {
         guard !overflow, realSize == needed else {
             throw LRPError.format("matrix '\(name)' of shape \(Shape.describe(shape)) has \(realSize) data bytes, needs \(needed)")
         }
-        try Memory.check(doubles: count)
         let values = try type.decode(reader.bytes, start: realStart, count: count, bigEndian: bigEndian)
-        return Variable(name: name, array: .success(Tensor(validShape: shape, data: fortranToC(values, shape: shape))))
+        return Variable(name: name, array: .success(try Tensor(shape: shape, data: fortranToC(values, shape: shape))))
     }
 
     // MARK: Writing

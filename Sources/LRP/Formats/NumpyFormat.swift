@@ -36,7 +36,6 @@ public struct NumpyFormat: ArrayFormat {
         let headerBytes = try reader.take(headerLength, "the header")
         let header = try NumpyHeader(parsing: String(decoding: headerBytes, as: UTF8.self))
         let count = try Shape.count(header.shape)
-        try Memory.check(doubles: count)
         let available = reader.remaining
         let (needed, overflow) = count.multipliedReportingOverflow(by: header.type.size)
         guard !overflow, needed <= available else {
@@ -44,7 +43,7 @@ public struct NumpyFormat: ArrayFormat {
         }
         let values = try header.type.decode(bytes, start: reader.offset, count: count, bigEndian: header.bigEndian)
         let ordered = header.fortranOrder ? fortranToC(values, shape: header.shape) : values
-        return Tensor(validShape: header.shape, data: ordered)
+        return try Tensor(shape: header.shape, data: ordered)
     }
 
     /// `array` as an npy byte buffer ('<f8', C order, version 1.0, header padded to 64 bytes).

@@ -43,7 +43,7 @@ public struct TextArrayFormat: ArrayFormat {
         else if rows == 1 { shape = [columns] }
         else if columns == 1 { shape = [rows] }
         else { shape = [rows, columns] }
-        return Tensor(validShape: shape, data: values)
+        return try Tensor(shape: shape, data: values)
     }
 
     public func write(_ array: Tensor, path: String) throws {

@@ -98,7 +98,10 @@ struct ZipArchive {
         let nameLength = try local.u16(what), extraLength = try local.u16(what)
         try local.skip(nameLength + extraLength, what)
         let data = try local.take(entry.compressedSize, "the data of \(what)")
-        try Memory.check(doubles: entry.size / 8)
+        // Deflate cannot expand more than about 1032:1; a larger declared size is corrupt (or hostile).
+        guard entry.size <= entry.compressedSize * 1100 + 4096 else {
+            throw LRPError.format("\(what) declares \(entry.size) bytes from \(entry.compressedSize) compressed ones, which deflate cannot produce")
+        }
         let content: [UInt8]
         switch entry.method {
         case 0:

@@ -19,7 +19,7 @@ public protocol Layer: Sendable {
 
 /// The number of values per output-pixel chunk that layers process at a time: large enough for efficient
 /// matrix products, small enough to stay in cache and keep relevance's extra memory small.
-let chunkBudget = 1 << 16
+let chunkBudget = 1 << 17
 
 /// Throws a shape error unless `shape` has rank `rank`.
 func expectRank(_ shape: [Int], _ rank: Int, _ form: String) throws {

@@ -20,21 +20,20 @@ public struct MaxPool: Layer {
     public func outputShape(for shape: [Int]) throws -> [Int] { try pooling.outputShape(for: shape) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let shape = try outputShape(for: x.shape)
         let w = try pooling.windows(for: x.shape)
-        var out = try Memory.zeros(try Shape.count(shape))
-        x.data.withPointer { xp in
-            out.withMutablePointer { op in
-                pooling.forEachWindow(w, batch: x.shape[0]) { base, o in
-                    (op + o).update(from: xp + base, count: w.channels)
-                    pooling.forEachPixel(w) { offset in
-                        let src = xp + base + offset
-                        for d in 0..<w.channels where src[d] > op[o + d] { op[o + d] = src[d] }
-                    }
+        let out = try Tensor.uninitialized(try outputShape(for: x.shape))
+        let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            for window in windows {
+                let base = w.base(window), o = op + window * d
+                o.update(from: xp + base, count: d)
+                for offset in w.pixelOffsets.dropFirst() {
+                    let src = xp + base + offset
+                    for c in 0..<d where src[c] > o[c] { o[c] = src[c] }
                 }
             }
         }
-        return Tensor(validShape: shape, data: out)
+        return out
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
@@ -47,33 +46,28 @@ public struct MaxPool: Layer {
     /// All of R_j to the inputs equal to the window's maximum y_j, split equally among ties.
     private func winnerTakesAll(_ r: Tensor, _ x: Tensor, _ y: Tensor) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)
-        guard y.count == (try Shape.count(try outputShape(for: x.shape))) else {
+        guard y.count == w.count * w.channels else {
             throw LRPError.shape("stored output \(Shape.describe(y.shape)) does not match input \(Shape.describe(x.shape))")
         }
-        var result = try Memory.zeros(x.count)
-        var ties = [Double](repeating: 0, count: w.channels)
-        x.data.withPointer { xp in
-            y.data.withPointer { yp in
-                r.data.withPointer { rp in
-                    result.withMutablePointer { out in
-                        ties.withMutablePointer { tp in
-                            pooling.forEachWindow(w, batch: x.shape[0]) { base, o in
-                                tp.update(repeating: 0, count: w.channels)
-                                pooling.forEachPixel(w) { offset in
-                                    let src = xp + base + offset
-                                    for d in 0..<w.channels where src[d] == yp[o + d] { tp[d] += 1 }
-                                }
-                                for d in 0..<w.channels { tp[d] = tp[d] > 0 ? rp[o + d] / tp[d] : 0 }
-                                pooling.forEachPixel(w) { offset in
-                                    let src = xp + base + offset, dst = out + base + offset
-                                    for d in 0..<w.channels where src[d] == yp[o + d] { dst[d] += tp[d] }
-                                }
-                            }
-                        }
-                    }
+        let result = try Tensor.zeros(x.shape)
+        let (xp, yp, rp, out, d) = (x.pointer, y.pointer, r.pointer, result.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let tp = scratch.buffer(0, d)
+            for window in windows {
+                let base = w.base(window), o = window * d
+                tp.update(repeating: 0, count: d)
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset
+                    for c in 0..<d where src[c] == yp[o + c] { tp[c] += 1 }
+                }
+                for c in 0..<d { tp[c] = tp[c] > 0 ? rp[o + c] / tp[c] : 0 }
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset, dst = out + base + offset
+                    for c in 0..<d where src[c] == yp[o + c] { dst[c] += tp[c] }
                 }
             }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 }

@@ -18,53 +18,83 @@ struct Pooling: Sendable {
     /// The "ph pw sh sw" part of the header line.
     var parameters: String { "\(pool.height) \(pool.width) \(stride.height) \(stride.width)" }
 
+    /// Window size ph·pw.
+    var size: Int { pool.height * pool.width }
+
     /// The window geometry for an input shape, with shape errors that name the mismatch.
-    func windows(for shape: [Int]) throws -> WindowGeometry {
+    func windows(for shape: [Int]) throws -> Windows {
         try expectRank(shape, 4, "N×H×W×D (rank 4)")
-        return try WindowGeometry(height: shape[1], width: shape[2], channels: shape[3],
-                                  window: (pool.height, pool.width), stride: (stride.height, stride.width))
+        let g = try WindowGeometry(height: shape[1], width: shape[2], channels: shape[3],
+                                   window: (pool.height, pool.width), stride: (stride.height, stride.width))
+        return Windows(geometry: g, batch: shape[0])
     }
 
     /// The output shape N×Hout×Wout×D.
     func outputShape(for shape: [Int]) throws -> [Int] {
         let w = try windows(for: shape)
-        return [shape[0], w.outputHeight, w.outputWidth, shape[3]]
-    }
-
-    /// Calls `body(windowBase, outputBase)` for every window of a batch of `batch` samples: the offset of the
-    /// window's top-left element in the input and of its D outputs in the output.
-    func forEachWindow(_ w: WindowGeometry, batch: Int, _ body: (Int, Int) -> Void) {
-        let total = batch * w.outputHeight * w.outputWidth
-        var output = 0
-        w.forEachWindow(0..<total) { base in
-            body(base, output)
-            output += w.channels
-        }
-    }
-
-    /// Calls `body(offset)` with the offset (relative to a window's base) of each of the window's pixels.
-    @inline(__always)
-    func forEachPixel(_ w: WindowGeometry, _ body: (Int) -> Void) {
-        for kh in 0..<pool.height {
-            for kw in 0..<pool.width { body(kh * w.inputRowStride + kw * w.channels) }
-        }
+        return [shape[0], w.geometry.outputHeight, w.geometry.outputWidth, shape[3]]
     }
 
     /// ww and flat for pools: every output's relevance spread uniformly over its window, R_j / (ph·pw).
     func uniformRelevance(_ r: Tensor, input x: Tensor) throws -> Tensor {
         let w = try windows(for: x.shape)
-        var result = try Memory.zeros(x.count)
-        let share = 1 / Double(pool.height * pool.width)
-        r.data.withPointer { rp in
-            result.withMutablePointer { out in
-                forEachWindow(w, batch: x.shape[0]) { base, o in
-                    forEachPixel(w) { offset in
-                        let dst = out + base + offset
-                        for d in 0..<w.channels { dst[d] += rp[o + d] * share }
-                    }
+        let result = try Tensor.zeros(x.shape)
+        let (rp, out, d) = (r.pointer, result.mutablePointer, w.channels)
+        let share = 1 / Double(size)
+        w.forEachPart { windows in
+            for window in windows {
+                let base = w.base(window), o = window * d
+                for offset in w.pixelOffsets {
+                    let dst = out + base + offset
+                    for c in 0..<d { dst[c] += rp[o + c] * share }
                 }
             }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
+    }
+}
+
+/// The windows of a pool over one batch: window `i` (numbered like the output pixels n·Hout·Wout + oh·Wout
+/// + ow) starts at input offset `base(i)`, its pixels lie at `base(i) + pixelOffsets[k]`, and its D outputs
+/// at `i·D`.
+struct Windows {
+    let geometry: WindowGeometry
+    let batch: Int
+    /// Offsets of a window's pixels relative to its first one, row by row.
+    let pixelOffsets: [Int]
+
+    init(geometry: WindowGeometry, batch: Int) {
+        self.geometry = geometry
+        self.batch = batch
+        var offsets: [Int] = []
+        for kh in 0..<geometry.windowHeight {
+            for kw in 0..<geometry.windowWidth { offsets.append(kh * geometry.inputRowStride + kw * geometry.channels) }
+        }
+        pixelOffsets = offsets
+    }
+
+    /// Calls `body` with ranges of window indices, whole samples per range, in parallel (samples occupy
+    /// disjoint input and output memory, so no two calls write the same element).
+    func forEachPart(_ body: (Range<Int>) -> Void) {
+        let perSample = geometry.outputHeight * geometry.outputWidth
+        let grain = Swift.max(1, Parallel.elementGrain / Swift.max(1, perSample * geometry.channels * pixelOffsets.count))
+        Parallel.forEachPart(batch, grain: grain) { samples in
+            body((samples.lowerBound * perSample)..<(samples.upperBound * perSample))
+        }
+    }
+
+    /// Number of windows, N·Hout·Wout.
+    var count: Int { batch * geometry.outputHeight * geometry.outputWidth }
+    /// Channels D.
+    var channels: Int { geometry.channels }
+
+    /// Input offset of the first pixel of window `i`.
+    @inline(__always)
+    func base(_ i: Int) -> Int {
+        let g = geometry
+        let perSample = g.outputHeight * g.outputWidth
+        let n = i / perSample, rest = i - n * perSample
+        let oh = rest / g.outputWidth, ow = rest - oh * g.outputWidth
+        return n * g.inputSampleSize + oh * g.strideHeight * g.inputRowStride + ow * g.strideWidth * g.channels
     }
 }

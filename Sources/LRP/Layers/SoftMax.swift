@@ -15,19 +15,18 @@ public struct SoftMax: Layer {
     public func forward(_ x: Tensor) throws -> Tensor {
         _ = try outputShape(for: x.shape)
         let d = x.shape[1]
-        var out = x.data
-        out.withMutablePointer { p in
-            for n in 0..<x.shape[0] {
-                let row = p + n * d
-                var largest = -Double.infinity
-                for i in 0..<d { largest = Swift.max(largest, row[i]) }
-                if !largest.isFinite { largest = 0 }
-                var total = 0.0
-                for i in 0..<d { row[i] = exp(row[i] - largest); total += row[i] }
-                for i in 0..<d { row[i] /= total }
-            }
+        let out = try Tensor.uninitialized(x.shape)
+        let (xp, p) = (x.pointer, out.mutablePointer)
+        for n in 0..<x.shape[0] {
+            let source = xp + n * d, row = p + n * d
+            var largest = -Double.infinity
+            for i in 0..<d { largest = Swift.max(largest, source[i]) }
+            if !largest.isFinite { largest = 0 }
+            var total = 0.0
+            for i in 0..<d { row[i] = exp(source[i] - largest); total += row[i] }
+            for i in 0..<d { row[i] /= total }
         }
-        return Tensor(validShape: x.shape, data: out)
+        return out
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }

@@ -23,22 +23,21 @@ public struct SumPool: Layer {
     public func outputShape(for shape: [Int]) throws -> [Int] { try pooling.outputShape(for: shape) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let shape = try outputShape(for: x.shape)
         let w = try pooling.windows(for: x.shape)
-        var out = try Memory.zeros(try Shape.count(shape))
-        let normalizer = 1 / sqrt(Double(pooling.pool.height * pooling.pool.width))
-        x.data.withPointer { xp in
-            out.withMutablePointer { op in
-                pooling.forEachWindow(w, batch: x.shape[0]) { base, o in
-                    pooling.forEachPixel(w) { offset in
-                        let src = xp + base + offset
-                        for d in 0..<w.channels { op[o + d] += src[d] }
-                    }
-                    for d in 0..<w.channels { op[o + d] *= normalizer }
+        let out = try Tensor.zeros(try outputShape(for: x.shape))
+        let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
+        let normalizer = 1 / sqrt(Double(pooling.size))
+        w.forEachPart { windows in
+            for window in windows {
+                let base = w.base(window), o = op + window * d
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset
+                    for c in 0..<d { o[c] += src[c] }
                 }
+                for c in 0..<d { o[c] *= normalizer }
             }
         }
-        return Tensor(validShape: shape, data: out)
+        return out
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
@@ -53,32 +52,29 @@ public struct SumPool: Layer {
     /// R_i = Σ_j x_i·R_j / (s_j + ε·sign(s_j)) with s_j the plain sum of window j.
     private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon eps: Double) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)
-        var result = try Memory.zeros(x.count)
-        var q = [Double](repeating: 0, count: w.channels)
-        x.data.withPointer { xp in
-            r.data.withPointer { rp in
-                result.withMutablePointer { out in
-                    q.withMutablePointer { qp in
-                        pooling.forEachWindow(w, batch: x.shape[0]) { base, o in
-                            qp.update(repeating: 0, count: w.channels)
-                            pooling.forEachPixel(w) { offset in
-                                let src = xp + base + offset
-                                for d in 0..<w.channels { qp[d] += src[d] }
-                            }
-                            for d in 0..<w.channels {
-                                let s = qp[d]
-                                qp[d] = rp[o + d] / (s + (s >= 0 ? eps : -eps))
-                            }
-                            pooling.forEachPixel(w) { offset in
-                                let src = xp + base + offset, dst = out + base + offset
-                                for d in 0..<w.channels { dst[d] += src[d] * qp[d] }
-                            }
-                        }
-                    }
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let qp = scratch.buffer(0, d)
+            for window in windows {
+                let base = w.base(window), o = window * d
+                qp.update(repeating: 0, count: d)
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset
+                    for c in 0..<d { qp[c] += src[c] }
+                }
+                for c in 0..<d {
+                    let s = qp[c]
+                    qp[c] = rp[o + c] / (s + (s >= 0 ? eps : -eps))
+                }
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset, dst = out + base + offset
+                    for c in 0..<d { dst[c] += src[c] * qp[c] }
                 }
             }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 
     /// R_i = Σ_j (α·x⁺_i/(Σ x⁺ + 1e-16) + β·x⁻_i/(Σ x⁻ − 1e-16))·R_j, sums over window j; a term with a zero
@@ -86,41 +82,35 @@ public struct SumPool: Layer {
     private func alphaBetaRelevance(_ r: Tensor, _ x: Tensor, alpha: Double) throws -> Tensor {
         let beta = 1 - alpha
         let w = try pooling.windows(for: x.shape)
-        var result = try Memory.zeros(x.count)
-        var qPos = [Double](repeating: 0, count: w.channels)
-        var qNeg = [Double](repeating: 0, count: w.channels)
-        x.data.withPointer { xp in
-            r.data.withPointer { rp in
-                result.withMutablePointer { out in
-                    qPos.withMutablePointer { qp in
-                        qNeg.withMutablePointer { qn in
-                            pooling.forEachWindow(w, batch: x.shape[0]) { base, o in
-                                qp.update(repeating: 0, count: w.channels)
-                                qn.update(repeating: 0, count: w.channels)
-                                pooling.forEachPixel(w) { offset in
-                                    let src = xp + base + offset
-                                    for d in 0..<w.channels {
-                                        let v = src[d]
-                                        if v > 0 { qp[d] += v } else { qn[d] += v }
-                                    }
-                                }
-                                for d in 0..<w.channels {
-                                    qp[d] = alpha == 0 ? 0 : alpha * rp[o + d] / (qp[d] + 1e-16)
-                                    qn[d] = beta == 0 ? 0 : beta * rp[o + d] / (qn[d] - 1e-16)
-                                }
-                                pooling.forEachPixel(w) { offset in
-                                    let src = xp + base + offset, dst = out + base + offset
-                                    for d in 0..<w.channels {
-                                        let v = src[d]
-                                        dst[d] += v > 0 ? v * qp[d] : v * qn[d]
-                                    }
-                                }
-                            }
-                        }
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let qp = scratch.buffer(0, 2 * d), qn = qp + d
+            for window in windows {
+                let base = w.base(window), o = window * d
+                qp.update(repeating: 0, count: 2 * d)
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset
+                    for c in 0..<d {
+                        let v = src[c]
+                        qp[c] += Swift.max(v, 0)
+                        qn[c] += Swift.min(v, 0)
+                    }
+                }
+                for c in 0..<d {
+                    qp[c] = alpha == 0 ? 0 : alpha * rp[o + c] / (qp[c] + 1e-16)
+                    qn[c] = beta == 0 ? 0 : beta * rp[o + c] / (qn[c] - 1e-16)
+                }
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset, dst = out + base + offset
+                    for c in 0..<d {
+                        let v = src[c]
+                        dst[c] += v > 0 ? v * qp[c] : v * qn[c]
                     }
                 }
             }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 }

@@ -6,6 +6,6 @@ public struct Tanh: Layer {
     public init() {}
     public var header: String { "Tanh" }
     public func outputShape(for shape: [Int]) throws -> [Int] { shape }
-    public func forward(_ x: Tensor) throws -> Tensor { x.map { tanh($0) } }
+    public func forward(_ x: Tensor) throws -> Tensor { try x.map { tanh($0) } }
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
 }

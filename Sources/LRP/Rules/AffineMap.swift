@@ -2,9 +2,9 @@
 /// and the toolbox's relevance rules for it written once as matrix products through BLAS.
 ///
 /// No intermediate of size (patches × K × M) is formed: each rule is a product of the patch matrix with a
-/// modified weight matrix (forward) and of a scaled relevance with its transpose (backward), taken over
-/// chunks of patches so that the extra memory is bounded by `chunkBudget`.
-struct AffineMap: Sendable {
+/// modified weight matrix (forward) and of a scaled relevance with its transpose (backward, then col2im),
+/// taken over chunks of patches so that the extra memory stays bounded by `chunkBudget` values.
+struct AffineMap {
     /// How the input is seen as patches.
     let geometry: PatchGeometry
     /// The weights, K×M row-major (K = patch size, M = outputs).
@@ -14,50 +14,61 @@ struct AffineMap: Sendable {
     /// M.
     let outputs: Int
 
-    /// Patches per chunk for matrices of `width` columns.
+    /// Patches per chunk when rows are `width` values wide.
     private func chunkRows(width: Int) -> Int { Swift.max(1, chunkBudget / Swift.max(1, width)) }
 
-    // MARK: Products
-
-    /// out[0 ..< rows.count, :] = patches(x)[rows, :]·V + beta·out, with V a K×cols matrix.
-    private func product(
-        _ x: UnsafePointer<Double>, _ v: UnsafePointer<Double>, cols: Int, rows: Range<Int>,
-        workspace: UnsafeMutablePointer<Double>, beta: Double, into out: UnsafeMutablePointer<Double>
-    ) {
-        let k = geometry.patchSize
-        let a: UnsafePointer<Double>
-        if geometry.patchesAreInput {
-            a = x + rows.lowerBound * k
-        } else {
-            geometry.gather(x, rows: rows, into: workspace)
-            a = UnsafePointer(workspace)
+    /// Runs `body(rows, workspace)` over all patches in chunks of rows for matrices up to `width` wide.
+    ///
+    /// Convolutions split the batch into one contiguous range of samples per thread, each with its own
+    /// workspace: samples occupy disjoint input memory, so col2im never writes the same element from two
+    /// threads. Dense layers run as one part (BLAS spreads their products over the cores already).
+    private func forEachChunk(width: Int, _ body: (Range<Int>, Workspace) -> Void) {
+        let size = chunkRows(width: width)
+        let perSample = geometry.patchesPerSample
+        let grain: Int
+        switch geometry.kind {
+        case .dense: grain = Int.max
+        case .windows: grain = 1
         }
-        BLAS.gemm(m: rows.count, n: cols, k: k, a: a, lda: k, b: v, ldb: cols, beta: beta, c: out, ldc: cols)
-    }
-
-    /// The forward pass: z = patches(x)·W + b, shaped `outputShape`.
-    func forward(_ x: Tensor, outputShape: [Int]) throws -> Tensor {
-        let p = geometry.patchCount, k = geometry.patchSize, m = outputs
-        let rowsPerChunk = chunkRows(width: Swift.max(k, m))
-        var out = try Memory.zeros(p * m)
-        var workspace = geometry.patchesAreInput ? [] : try Memory.zeros(Swift.min(p, rowsPerChunk) * k)
-        x.data.withPointer { xp in
-            weights.withPointer { wp in
-                bias.withPointer { bp in
-                    out.withMutablePointer { op in
-                        workspace.withMutablePointer { ws in
-                            for start in chunks(p, size: rowsPerChunk) {
-                                let rows = chunk(at: start, size: rowsPerChunk, total: p)
-                                let destination = op + rows.lowerBound * m
-                                for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
-                                product(xp, wp, cols: m, rows: rows, workspace: ws, beta: 1, into: destination)
-                            }
-                        }
-                    }
+        func run() {
+            Parallel.forEachPart(geometry.batch, grain: grain) { samples in
+                let workspace = Workspace()
+                let end = samples.upperBound * perSample
+                for start in stride(from: samples.lowerBound * perSample, to: end, by: size) {
+                    body(start..<Swift.min(end, start + size), workspace)
                 }
             }
         }
-        return Tensor(validShape: outputShape, data: out)
+        if Parallel.threads > 1, geometry.batch > 1, grain == 1 { BLAS.singleThreaded(run) } else { run() }
+    }
+
+    /// The patch rows `rows` of x: a pointer into x itself when patches are the input, else gathered
+    /// (im2col) into `space`.
+    private func patches(_ x: UnsafePointer<Double>, _ rows: Range<Int>, _ space: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
+        if geometry.patchesAreInput { return x + rows.lowerBound * geometry.patchSize }
+        geometry.gather(x, rows: rows, into: space)
+        return UnsafePointer(space)
+    }
+
+    // MARK: Forward
+
+    /// The forward pass: z = patches(x)·W + b, shaped `outputShape`.
+    func forward(_ x: Tensor, outputShape: [Int]) throws -> Tensor {
+        let k = geometry.patchSize, m = outputs
+        let out = try Tensor.uninitialized(outputShape)
+        let (xp, op) = (x.pointer, out.mutablePointer)
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                guard let wp = w.baseAddress, let bp = b.baseAddress else { return }
+                forEachChunk(width: Swift.max(k, m)) { rows, workspace in
+                    let destination = op + rows.lowerBound * m
+                    for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
+                    let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
+                    BLAS.gemm(m: rows.count, n: m, k: k, a: a, lda: k, b: wp, ldb: m, beta: 1, c: destination, ldc: m)
+                }
+            }
+        }
+        return out
     }
 
     // MARK: Relevance
@@ -73,39 +84,27 @@ struct AffineMap: Sendable {
         }
     }
 
-    /// A backward product target: result += patchesᵀ(s·Vᵀ) with V a K×cols matrix.
-    private struct Target {
-        let v: UnsafePointer<Double>
-        let result: UnsafeMutablePointer<Double>
-    }
-
-    /// Runs over the patches in chunks: `fill(rows, s)` writes the rows of the scaled relevance s
-    /// (rows.count×cols) and every target receives patchesᵀ(s·Vᵀ) (col2im of the product).
-    private func transposedProducts(
-        cols: Int, targets: [Target],
+    /// result += patchesᵀ(s·Vᵀ) over all patches, with V a K×cols matrix and s given chunk-wise by
+    /// `fill(rows, s)` (rows.count×cols).
+    private func transposedProduct(
+        cols: Int, _ v: [Double], into result: UnsafeMutablePointer<Double>,
         fill: (Range<Int>, UnsafeMutablePointer<Double>) -> Void
-    ) throws {
-        let p = geometry.patchCount, k = geometry.patchSize
-        let rowsPerChunk = chunkRows(width: Swift.max(k, cols))
-        let chunkLength = Swift.min(p, rowsPerChunk)
-        var s = try Memory.zeros(chunkLength * cols)
-        var t = geometry.patchesAreInput ? [] : try Memory.zeros(chunkLength * k)
-        s.withMutablePointer { sp in
-            t.withMutablePointer { tp in
-                for start in chunks(p, size: rowsPerChunk) {
-                    let rows = chunk(at: start, size: rowsPerChunk, total: p)
-                    fill(rows, sp)
-                    for target in targets {
-                        if geometry.patchesAreInput {
-                            // Patches are disjoint rows of the input: accumulate straight into the result.
-                            BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: sp, lda: cols,
-                                      b: target.v, ldb: cols, beta: 1, c: target.result + rows.lowerBound * k, ldc: k)
-                        } else {
-                            BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: sp, lda: cols,
-                                      b: target.v, ldb: cols, beta: 0, c: tp, ldc: k)
-                            geometry.scatterAdd(tp, rows: rows, into: target.result)
-                        }
-                    }
+    ) {
+        let k = geometry.patchSize
+        v.withUnsafeBufferPointer { vb in
+            guard let vp = vb.baseAddress else { return }
+            forEachChunk(width: Swift.max(k, cols)) { rows, workspace in
+                let s = workspace.buffer(0, rows.count * cols)
+                fill(rows, s)
+                if geometry.patchesAreInput {
+                    // Patches are disjoint rows of the input: the product lands in the result directly.
+                    BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: s, lda: cols, b: vp, ldb: cols,
+                              beta: 1, c: result + rows.lowerBound * k, ldc: k)
+                } else {
+                    let t = workspace.buffer(1, rows.count * k)
+                    BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: s, lda: cols, b: vp, ldb: cols,
+                              beta: 0, c: t, ldc: k)
+                    geometry.scatterAdd(t, rows: rows, into: result)
                 }
             }
         }
@@ -113,120 +112,135 @@ struct AffineMap: Sendable {
 
     /// simple and epsilon: R_i = x_i·Σ_j w_ij·R_j / (z_j + ε·sign(z_j)), with z the stored forward output.
     private func epsilonRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, stabilizer eps: Double) throws -> Tensor {
-        var result = try Memory.zeros(x.count)
+        let result = try Tensor.zeros(x.shape)
         let m = outputs
-        try r.data.withPointer { rp in
-            try z.data.withPointer { zp in
-                try weights.withPointer { wp in
-                    try result.withMutablePointer { out in
-                        try transposedProducts(cols: m, targets: [Target(v: wp, result: out)]) { rows, s in
-                            let base = rows.lowerBound * m
-                            for i in 0..<(rows.count * m) {
-                                let zj = zp[base + i]
-                                s[i] = rp[base + i] / (zj + (zj >= 0 ? eps : -eps))
-                            }
-                        }
-                    }
-                }
+        let (rp, zp, out, xp) = (r.pointer, z.pointer, result.mutablePointer, x.pointer)
+        transposedProduct(cols: m, weights, into: out) { rows, s in
+            let base = rows.lowerBound * m
+            for i in 0..<(rows.count * m) {
+                let zj = zp[base + i]
+                s[i] = rp[base + i] / (zj + (zj >= 0 ? eps : -eps))
             }
         }
-        x.data.withPointer { xp in
-            result.withMutablePointer { out in
-                for i in 0..<x.count { out[i] *= xp[i] }
-            }
+        Parallel.forEachPart(x.count, grain: Parallel.elementGrain) { part in
+            for i in part { out[i] *= xp[i] }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 
     /// alphabeta: z⁺ = x⁺W⁺ + x⁻W⁻ + b⁺ and z⁻ = x⁺W⁻ + x⁻W⁺ + b⁻ (the sign is that of the product x_i·w_ij);
     /// s⁺ = α·R/(z⁺ + 1e-16), s⁻ = β·R/(z⁻ − 1e-16); R_in = x⁺⊙(W⁺s⁺ + W⁻s⁻) + x⁻⊙(W⁻s⁺ + W⁺s⁻).
     ///
-    /// The active terms (α ≠ 0, β ≠ 0) are stacked side by side as the columns of V⁺ = [W⁺ | W⁻] (which
-    /// multiplies x⁺) and V⁻ = [W⁻ | W⁺] (which multiplies x⁻), so a chunk takes one product per sign of x for
-    /// z and one per sign for the relevance; products for a sign x does not have are left out.
+    /// The active terms (α ≠ 0, β ≠ 0) are the column blocks of V⁺ = [W⁺ | W⁻] (what multiplies x⁺) and
+    /// V⁻ = [W⁻ | W⁺] (what multiplies x⁻). When x has both signs, the patches are split into [x⁺ | x⁻]
+    /// side by side and V is stacked as [V⁺; V⁻], so each chunk takes one product for z and one for the
+    /// relevance; when x has one sign, only its half is used. The relevance is weighted by x⁺ and x⁻ per
+    /// patch before col2im, so no input-sized temporaries are needed. Output units are taken in blocks whose
+    /// part of V stays within `chunkBudget` values: each block's share of the relevance simply adds up.
     private func alphaBetaRule(_ r: Tensor, _ x: Tensor, alpha: Double) throws -> Tensor {
         let beta = 1 - alpha
         let k = geometry.patchSize, m = outputs
-        // Per stacked term: its coefficient and the sign of its stabilizer (+ for z⁺, − for z⁻).
         var terms: [(coefficient: Double, sign: Double)] = []
         if alpha != 0 { terms.append((alpha, 1)) }
         if beta != 0 { terms.append((beta, -1)) }
-        let hasPositive = x.data.contains { $0 > 0 }
-        let hasNegative = x.data.contains { $0 < 0 }
-        guard !terms.isEmpty, hasPositive || hasNegative else { return try Tensor.zeros(x.shape) }
-        let cols = terms.count * m
+        let hasPositive = x.contains { $0 > 0 }, hasNegative = x.contains { $0 < 0 }
+        let result = try Tensor.zeros(x.shape)
+        guard !terms.isEmpty, hasPositive || hasNegative else { return result }
+        // Halves of the stacked input: x⁺ and/or x⁻.
+        let halves: [Double] = (hasPositive ? [1] : []) + (hasNegative ? [-1] : [])
+        let stackedK = halves.count * k
+        let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * terms.count)))
+        for first in stride(from: 0, to: m, by: blockOutputs) {
+            let block = first..<Swift.min(m, first + blockOutputs)
+            alphaBetaBlock(r, x, into: result, outputs: block, terms: terms, halves: halves)
+        }
+        return result
+    }
 
-        var vPos = [Double](repeating: 0, count: k * cols)
-        var vNeg = [Double](repeating: 0, count: k * cols)
+    /// The share of output units `block` in the alphabeta relevance, added into `result`.
+    private func alphaBetaBlock(_ r: Tensor, _ x: Tensor, into result: Tensor, outputs block: Range<Int>,
+                                terms: [(coefficient: Double, sign: Double)], halves: [Double]) {
+        let k = geometry.patchSize, m = outputs, mb = block.count
+        let cols = terms.count * mb, stackedK = halves.count * k
+        // V: stackedK × cols. For the x⁺ half, term + uses W⁺ and term − uses W⁻; the x⁻ half the other way.
+        var v = [Double](repeating: 0, count: stackedK * cols)
         var stackedBias = [Double](repeating: 0, count: cols)
         var coefficient = [Double](repeating: 0, count: cols)
         var stabilizer = [Double](repeating: 0, count: cols)
-        for (t, term) in terms.enumerated() {
+        for (h, half) in halves.enumerated() {
             for row in 0..<k {
-                for j in 0..<m {
-                    let w = weights[row * m + j]
-                    vPos[row * cols + t * m + j] = term.sign > 0 ? Swift.max(w, 0) : Swift.min(w, 0)
-                    vNeg[row * cols + t * m + j] = term.sign > 0 ? Swift.min(w, 0) : Swift.max(w, 0)
-                }
-            }
-            for j in 0..<m {
-                stackedBias[t * m + j] = term.sign > 0 ? Swift.max(bias[j], 0) : Swift.min(bias[j], 0)
-                coefficient[t * m + j] = term.coefficient
-                stabilizer[t * m + j] = term.sign * 1e-16
-            }
-        }
-
-        let xPos = hasPositive ? x.data.map { Swift.max($0, 0) } : []
-        let xNeg = hasNegative ? x.data.map { Swift.min($0, 0) } : []
-        var accPos = hasPositive ? try Memory.zeros(x.count) : []
-        var accNeg = hasNegative ? try Memory.zeros(x.count) : []
-        let chunkLength = Swift.min(geometry.patchCount, chunkRows(width: Swift.max(k, cols)))
-        var zChunk = try Memory.zeros(chunkLength * cols)
-        var gatherSpace = geometry.patchesAreInput ? [] : try Memory.zeros(chunkLength * k)
-
-        try r.data.withPointer { rp in
-            try xPos.withPointer { xpp in
-                try xNeg.withPointer { xnp in
-                    try vPos.withPointer { vpp in
-                        try vNeg.withPointer { vnp in
-                            try zChunk.withMutablePointer { zc in
-                                try gatherSpace.withMutablePointer { ws in
-                                    try accPos.withMutablePointer { ap in
-                                        try accNeg.withMutablePointer { an in
-                                            var targets: [Target] = []
-                                            if hasPositive { targets.append(Target(v: vpp, result: ap)) }
-                                            if hasNegative { targets.append(Target(v: vnp, result: an)) }
-                                            try transposedProducts(cols: cols, targets: targets) { rows, s in
-                                                if hasPositive {
-                                                    product(xpp, vpp, cols: cols, rows: rows, workspace: ws, beta: 0,
-                                                            into: zc)
-                                                }
-                                                if hasNegative {
-                                                    product(xnp, vnp, cols: cols, rows: rows, workspace: ws,
-                                                            beta: hasPositive ? 1 : 0, into: zc)
-                                                }
-                                                for (row, patch) in rows.enumerated() {
-                                                    let zRow = zc + row * cols, sRow = s + row * cols
-                                                    let rRow = rp + patch * m
-                                                    for c in 0..<cols {
-                                                        let denominator = zRow[c] + stackedBias[c] + stabilizer[c]
-                                                        sRow[c] = coefficient[c] * rRow[c % m] / denominator
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                for (t, term) in terms.enumerated() {
+                    let keepPositive = half * term.sign > 0
+                    for (c, j) in block.enumerated() {
+                        let w = weights[row * m + j]
+                        v[(h * k + row) * cols + t * mb + c] = keepPositive ? Swift.max(w, 0) : Swift.min(w, 0)
                     }
                 }
             }
         }
-        var result = try Memory.zeros(x.count)
-        if hasPositive { for i in 0..<x.count { result[i] += xPos[i] * accPos[i] } }
-        if hasNegative { for i in 0..<x.count { result[i] += xNeg[i] * accNeg[i] } }
-        return Tensor(validShape: x.shape, data: result)
+        for (t, term) in terms.enumerated() {
+            for (c, j) in block.enumerated() {
+                stackedBias[t * mb + c] = term.sign > 0 ? Swift.max(bias[j], 0) : Swift.min(bias[j], 0)
+                coefficient[t * mb + c] = term.coefficient
+                stabilizer[t * mb + c] = term.sign * 1e-16
+            }
+        }
+
+        let (xp, rp, out) = (x.pointer, r.pointer, result.mutablePointer)
+        let both = halves.count == 2
+        let firstOutput = block.lowerBound
+        v.withUnsafeBufferPointer { vb in
+            guard let vp = vb.baseAddress else { return }
+            forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
+                let n = rows.count
+                let xc = patches(xp, rows, workspace.buffer(0, n * k))
+                // The stacked input [x⁺ | x⁻] of the chunk (or x itself when it has one sign).
+                let a: UnsafePointer<Double>
+                if both {
+                    let split = workspace.buffer(1, n * stackedK)
+                    for p in 0..<n {
+                        let src = xc + p * k, dst = split + p * stackedK
+                        for i in 0..<k {
+                            let value = src[i]
+                            dst[i] = Swift.max(value, 0)
+                            dst[k + i] = Swift.min(value, 0)
+                        }
+                    }
+                    a = UnsafePointer(split)
+                } else {
+                    a = xc
+                }
+                let z = workspace.buffer(2, n * cols)
+                BLAS.gemm(m: n, n: cols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: z, ldc: cols)
+                // s = coefficient·R / (z + b + stabilizer), in place of z.
+                for p in 0..<n {
+                    let zRow = z + p * cols, rRow = rp + (rows.lowerBound + p) * m + firstOutput
+                    for t in 0..<terms.count {
+                        for c in 0..<mb {
+                            let i = t * mb + c
+                            zRow[i] = coefficient[i] * rRow[c] / (zRow[i] + stackedBias[i] + stabilizer[i])
+                        }
+                    }
+                }
+                // back = s·Vᵀ: per patch, [W⁺s⁺ + W⁻s⁻ | W⁻s⁺ + W⁺s⁻] (the halves present).
+                let back = workspace.buffer(3, n * stackedK)
+                BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: z, lda: cols, b: vp, ldb: cols,
+                          beta: 0, c: back, ldc: stackedK)
+                // Weight by the inputs, x⁺⊙(first half) + x⁻⊙(second half), compacted to K values per row.
+                for p in 0..<n {
+                    let bRow = back + p * stackedK, xRow = xc + p * k, dst = back + p * k
+                    if both {
+                        for i in 0..<k {
+                            let value = xRow[i]
+                            dst[i] = value > 0 ? value * bRow[i] : value * bRow[k + i]
+                        }
+                    } else {
+                        for i in 0..<k { dst[i] = bRow[i] * xRow[i] }
+                    }
+                }
+                geometry.scatterAdd(back, rows: rows, into: out)
+            }
+        }
     }
 
     /// ww: R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j (no input factor). A column of zero weights passes nothing.
@@ -236,42 +250,30 @@ struct AffineMap: Sendable {
         var columnSums = [Double](repeating: 0, count: m)
         for row in 0..<k { for j in 0..<m { columnSums[j] += squares[row * m + j] } }
         let inverse = columnSums.map { $0 == 0 ? 0 : 1 / $0 }
-        var result = try Memory.zeros(x.count)
-        try r.data.withPointer { rp in
-            try squares.withPointer { vp in
-                try result.withMutablePointer { out in
-                    try transposedProducts(cols: m, targets: [Target(v: vp, result: out)]) { rows, s in
-                        for (row, patch) in rows.enumerated() {
-                            for j in 0..<m { s[row * m + j] = rp[patch * m + j] * inverse[j] }
-                        }
-                    }
-                }
+        let result = try Tensor.zeros(x.shape)
+        let rp = r.pointer
+        transposedProduct(cols: m, squares, into: result.mutablePointer) { rows, s in
+            for (row, patch) in rows.enumerated() {
+                for j in 0..<m { s[row * m + j] = rp[patch * m + j] * inverse[j] }
             }
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 
     /// flat: R_i = Σ_j R_j / K, j over the outputs whose patch contains i.
     private func flatRule(_ r: Tensor, _ x: Tensor) throws -> Tensor {
-        let k = geometry.patchSize, m = outputs, p = geometry.patchCount
-        var result = try Memory.zeros(x.count)
-        let rowsPerChunk = chunkRows(width: k)
-        var t = try Memory.zeros(Swift.min(p, rowsPerChunk) * k)
-        r.data.withPointer { rp in
-            t.withMutablePointer { tp in
-                result.withMutablePointer { out in
-                    for start in chunks(p, size: rowsPerChunk) {
-                        let rows = chunk(at: start, size: rowsPerChunk, total: p)
-                        for (row, patch) in rows.enumerated() {
-                            var total = 0.0
-                            for j in 0..<m { total += rp[patch * m + j] }
-                            (tp + row * k).update(repeating: total / Double(k), count: k)
-                        }
-                        geometry.scatterAdd(tp, rows: rows, into: out)
-                    }
-                }
+        let k = geometry.patchSize, m = outputs
+        let result = try Tensor.zeros(x.shape)
+        let (rp, out) = (r.pointer, result.mutablePointer)
+        forEachChunk(width: k) { rows, workspace in
+            let t = workspace.buffer(0, rows.count * k)
+            for (row, patch) in rows.enumerated() {
+                var total = 0.0
+                for j in 0..<m { total += rp[patch * m + j] }
+                (t + row * k).update(repeating: total / Double(k), count: k)
             }
+            geometry.scatterAdd(t, rows: rows, into: out)
         }
-        return Tensor(validShape: x.shape, data: result)
+        return result
     }
 }
