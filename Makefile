@@ -54,7 +54,7 @@ example-test: example
 	SHARED=$(SHARED) bash Tests/c/run-example.sh
 
 bench: lib
-	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/bench.c -o bench/bench $(CLINK) -ldl
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
 	bench/bench $(SHARED)
 
 clean:
