@@ -28,14 +28,14 @@ example: lib
 
 demo: example
 	@mkdir -p $(OUT)
-	@start=$$(date +%s.%N); \
+	@start=$$(date +%s%N); \
 	for rule in simple epsilon:0.01 alphabeta:1 alphabeta:2 ww flat; do \
 	  name=$$(echo $$rule | tr ':' '_'); \
 	  echo "=== XOR classifier, rule $$rule"; \
 	  examples/c/explain models/xor.txt models/xor-inputs.txt --rule $$rule --out $(OUT)/xor-relevance-$$name.npy || exit 1; \
 	  echo; \
 	done; \
-	end=$$(date +%s.%N); echo "demo finished in $$(echo "$$end - $$start" | bc) s; relevance maps are in $(OUT)/"
+	end=$$(date +%s%N); echo "demo finished in $$(( (end - start) / 1000000 )) ms; relevance maps are in $(OUT)/"
 
 test: test-deps lib swift-test c-test exports-test example-test
 	@echo "all tests passed"

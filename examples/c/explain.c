@@ -139,8 +139,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < rank; i++) printf(i ? "x%lld" : "%lld", (long long)shape[i]);
     printf(", rule %s", rule);
     if (strcmp(rule, "epsilon") == 0 || strcmp(rule, "alphabeta") == 0) printf(" (%g)", param);
-    printf("\n\n  sample  predicted  score       relevance sum  most relevant input (index: relevance)\n");
     int64_t per_sample = in_count / batch;
+    const double *input_values = lrp_array_data(input);
+    printf("\n\n  sample  predicted  score       relevance sum  %s\n",
+           per_sample <= 8 ? "input values -> their relevance" : "most relevant input (index: relevance)");
     for (int64_t n = 0; n < batch && n < 20; n++) {
         int64_t best = 0, top = 0;
         double total = 0, explained = 0;
@@ -153,8 +155,16 @@ int main(int argc, char **argv) {
             total += v;
             if (fabs(v) > fabs(rx[n * per_sample + top])) top = i;
         }
-        printf("  %6lld  %9lld  %-10.4g  %-13.4g  %lld: %.4g   (explained %.4g)\n", (long long)n, (long long)best,
-               y[n * classes + best], total, (long long)top, rx[n * per_sample + top], explained);
+        printf("  %6lld  %9lld  %-10.4g  %-13.4g  ", (long long)n, (long long)best, y[n * classes + best], total);
+        if (per_sample <= 8) {
+            for (int64_t i = 0; i < per_sample; i++) printf("%s%g", i ? ", " : "(", input_values[n * per_sample + i]);
+            printf(") -> ");
+            for (int64_t i = 0; i < per_sample; i++) printf("%s%.4f", i ? ", " : "(", rx[n * per_sample + i]);
+            printf(")");
+        } else {
+            printf("%lld: %.4g", (long long)top, rx[n * per_sample + top]);
+        }
+        printf("   (explained %.4g)\n", explained);
     }
     if (batch > 20) printf("  … %lld more samples\n", (long long)(batch - 20));
 
