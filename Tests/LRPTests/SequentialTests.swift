@@ -48,6 +48,17 @@ struct SequentialTests {
         }
     }
 
+    @Test("layers larger than 32-bit BLAS sizes are refused, not trapped on")
+    func blasLimits() {
+        #expect(throws: LRPError.unsupported("Linear inputs of 2147483648 exceeds the 1073741824 that 32-bit BLAS sizes allow")) {
+            try Linear(inputs: 1 << 31, outputs: 1, weights: [], bias: [0])
+        }
+        #expect(throws: LRPError.unsupported("a Convolution's receptive field (hf·wf·df) of 2147483648 exceeds the 1073741824 that 32-bit BLAS sizes allow")) {
+            try Convolution(filterHeight: 1 << 16, filterWidth: 1 << 15, inputChannels: 1, filters: 1, strideHeight: 1,
+                            strideWidth: 1, weights: [], bias: [0])
+        }
+    }
+
     @Test("rule names, aliases and parameters")
     func ruleParsing() throws {
         #expect(try Rule(name: "None", parameter: 7) == .simple)

@@ -31,6 +31,17 @@ enum BLAS {
             beta, c, blasint(ldc))
     }
 
+    /// The largest row length (K, or outputs) a layer may have: CBLAS takes 32-bit sizes, and alphabeta
+    /// stacks two halves side by side.
+    static let maxDimension = 1 << 30
+
+    /// Throws unless `size` (named `what`) fits the BLAS interface.
+    static func checkDimension(_ size: Int, _ what: String) throws {
+        guard size <= maxDimension else {
+            throw LRPError.unsupported("\(what) of \(size) exceeds the \(maxDimension) that 32-bit BLAS sizes allow")
+        }
+    }
+
     /// Runs `body` with OpenBLAS limited to one thread, restoring the previous setting afterwards.
     ///
     /// Used around loops that call BLAS from several of our own threads at once: OpenBLAS's own threads

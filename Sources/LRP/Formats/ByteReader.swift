@@ -131,30 +131,10 @@ func fortranToC(_ values: [Double], shape: [Int]) -> [Double] {
     return out
 }
 
-/// Reorders row-major elements of `shape` into column-major order.
+/// Reorders row-major elements of `shape` into column-major order: row-major data of `shape` is the
+/// column-major data of the reversed shape, so this is `fortranToC` on the reversed shape.
 func cToFortran(_ values: [Double], shape: [Int]) -> [Double] {
-    guard shape.count > 1 else { return values }
-    // The C-order walk of the reversed shape visits the elements in Fortran order of the original.
-    var out = [Double](repeating: 0, count: values.count)
-    let reversed = Array(shape.reversed())
-    var cStrides = [Int](repeating: 1, count: shape.count)
-    for i in stride(from: shape.count - 2, through: 0, by: -1) { cStrides[i] = cStrides[i + 1] * shape[i + 1] }
-    let strides = Array(cStrides.reversed())
-    var index = [Int](repeating: 0, count: shape.count)
-    var source = 0
-    for f in 0..<values.count {
-        out[f] = values[source]
-        var axis = reversed.count - 1
-        while axis >= 0 {
-            index[axis] += 1
-            source += strides[axis]
-            if index[axis] < reversed[axis] { break }
-            source -= strides[axis] * reversed[axis]
-            index[axis] = 0
-            axis -= 1
-        }
-    }
-    return out
+    fortranToC(values, shape: shape.reversed())
 }
 
 /// Appends little-endian encodings to a byte buffer.

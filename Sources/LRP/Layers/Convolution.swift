@@ -25,6 +25,8 @@ public struct Convolution: Layer {
             throw LRPError.argument("Convolution needs sizes and strides ≥ 1, got \(dims.map(String.init).joined(separator: " "))")
         }
         let count = try Shape.count(Array(dims[0..<4]))
+        try BLAS.checkDimension(count / filters, "a Convolution's receptive field (hf·wf·df)")
+        try BLAS.checkDimension(filters, "Convolution filters")
         guard weights.count == count else {
             throw LRPError.shape("Convolution \(Shape.describe(Array(dims[0..<4]))) needs \(count) weights, got \(weights.count)")
         }

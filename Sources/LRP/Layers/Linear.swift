@@ -14,6 +14,8 @@ public struct Linear: Layer {
         guard inputs >= 1, outputs >= 1 else {
             throw LRPError.argument("Linear needs dimensions ≥ 1, got \(inputs)×\(outputs)")
         }
+        try BLAS.checkDimension(inputs, "Linear inputs")
+        try BLAS.checkDimension(outputs, "Linear outputs")
         let (count, overflow) = inputs.multipliedReportingOverflow(by: outputs)
         guard !overflow, weights.count == count else {
             throw LRPError.shape("Linear \(inputs) \(outputs) needs \(inputs)×\(outputs) weights, got \(weights.count)")

@@ -2,22 +2,14 @@
 ///
 /// Relevance: for simple, epsilon and alphabeta all of R_j goes to the window's maximal input(s), split
 /// equally among ties; ww and flat spread it uniformly over the window.
-public struct MaxPool: Layer {
-    let pooling: Pooling
+public struct MaxPool: PoolingLayer {
+    public static let name = "MaxPool"
+    public let pooling: Pooling
 
     /// A max pool with window `pool` (ph, pw) and `stride` (sh, sw).
     public init(pool: (Int, Int), stride: (Int, Int)) throws {
         pooling = try Pooling(pool: pool, stride: stride, layer: "MaxPool")
     }
-
-    /// (ph, pw).
-    public var pool: (height: Int, width: Int) { pooling.pool }
-    /// (sh, sw).
-    public var stride: (height: Int, width: Int) { pooling.stride }
-
-    public var header: String { "MaxPool \(pooling.parameters)" }
-
-    public func outputShape(for shape: [Int]) throws -> [Int] { try pooling.outputShape(for: shape) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)

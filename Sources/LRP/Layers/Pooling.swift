@@ -1,10 +1,10 @@
 /// The window arithmetic shared by SumPool and MaxPool: a pool of ph×pw with stride sh×sw over each channel
 /// of an N×H×W×D image, output N×Hout×Wout×D.
-struct Pooling: Sendable {
+public struct Pooling: Sendable {
     /// The pool window (ph, pw).
-    let pool: (height: Int, width: Int)
+    public let pool: (height: Int, width: Int)
     /// The stride (sh, sw).
-    let stride: (height: Int, width: Int)
+    public let stride: (height: Int, width: Int)
 
     /// Checks pool and stride sizes (≥ 1).
     init(pool: (Int, Int), stride: (Int, Int), layer: String) throws {

@@ -5,22 +5,14 @@ import Glibc
 ///
 /// Relevance, with s_j the plain window sum: simple/epsilon R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12
 /// for simple); alphabeta with x⁺ and x⁻ in place of z⁺_ij and z⁻_ij; ww and flat spread R_j uniformly.
-public struct SumPool: Layer {
-    let pooling: Pooling
+public struct SumPool: PoolingLayer {
+    public static let name = "SumPool"
+    public let pooling: Pooling
 
     /// A sum pool with window `pool` (ph, pw) and `stride` (sh, sw).
     public init(pool: (Int, Int), stride: (Int, Int)) throws {
         pooling = try Pooling(pool: pool, stride: stride, layer: "SumPool")
     }
-
-    /// (ph, pw).
-    public var pool: (height: Int, width: Int) { pooling.pool }
-    /// (sh, sw).
-    public var stride: (height: Int, width: Int) { pooling.stride }
-
-    public var header: String { "SumPool \(pooling.parameters)" }
-
-    public func outputShape(for shape: [Int]) throws -> [Int] { try pooling.outputShape(for: shape) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)

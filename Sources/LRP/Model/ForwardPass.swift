@@ -9,7 +9,4 @@ public struct ForwardPass: Sendable {
     public var input: Tensor { activations[0] }
     /// The model's output for it.
     public var output: Tensor { activations[activations.count - 1] }
-
-    /// Total number of stored values (for memory accounting).
-    public var storedValues: Int { activations.reduce(0) { $0 + $1.count } }
 }
