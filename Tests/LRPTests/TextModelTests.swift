@@ -106,6 +106,35 @@ struct TextModelTests {
         }
     }
 
+    @Test("randomly corrupted model files are read or refused, never trapped on")
+    func corruptedFiles() throws {
+        let folder = try TemporaryFolder()
+        let original = Array(try TextModelFormat().serialize(try Self.everyLayerModel()).utf8)
+        let junk = ["x", "0", "-", "\n", " ", "99999999999999999999", "1e400", "\r", "Linear", "nan", ""].map { Array($0.utf8) }
+        var random = SeededRandom(seed: 99)
+        var read = 0, refused = 0
+        for _ in 0..<400 {
+            let at = Int.random(in: 0..<original.count, using: &random)
+            let truncate = Int.random(in: 0..<4, using: &random) == 0
+            var bytes = Array(original[..<at]) + (junk.randomElement(using: &random) ?? [])
+            if !truncate { bytes += original[(at + 1)...] }
+            let path = folder.path("corrupt.txt")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do {
+                let model = try ModelFormats.read(path: path)
+                read += 1
+                // What reads must also run (or fail with an error) on a fitting input.
+                if let pass = try? model.forward(try Tensor(shape: [1, 10, 10, 2], data: random.uniform(200))) {
+                    _ = try? model.relevance(pass.output, of: pass, rule: .alphabeta(alpha: 2))
+                }
+            } catch is LRPError {
+                refused += 1
+            }
+        }
+        #expect(read + refused == 400)
+        #expect(refused > 100, "most corruptions are detected (\(refused) of 400)")
+    }
+
     @Test("missing, unreadable and unknown files")
     func fileErrors() throws {
         let folder = try TemporaryFolder()
