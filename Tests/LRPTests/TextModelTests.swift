@@ -33,7 +33,7 @@ struct TextModelTests {
         for (a, b) in zip(model.layers, back.layers) {
             if let a = a as? Convolution, let b = b as? Convolution {
                 #expect(a.weights == b.weights && a.bias == b.bias)
-                #expect(a.bias[1].sign == b.bias[1].sign, "-0.0 keeps its sign")
+                #expect(a.bias.data[1].sign == b.bias.data[1].sign, "-0.0 keeps its sign")
             }
             if let a = a as? Linear, let b = b as? Linear { #expect(a.weights == b.weights && a.bias == b.bias) }
         }
@@ -65,7 +65,7 @@ struct TextModelTests {
         let older = try folder.write("older.txt", "Linear 2 3\r\n1 2 3\r\n4 5 6\r\n0.5 -0.5 0\r\n\r\nTanh\r\n")
         let a = try ModelFormats.read(path: current), b = try ModelFormats.read(path: older)
         let la = try #require(a.layers[0] as? Linear), lb = try #require(b.layers[0] as? Linear)
-        #expect(la.weights == [1, 2, 3, 4, 5, 6] && lb.weights == la.weights && lb.bias == la.bias)
+        #expect(la.weights.data == [1, 2, 3, 4, 5, 6] && lb.weights == la.weights && lb.bias == la.bias)
         #expect(b.layers.count == 2)
     }
 

@@ -56,6 +56,22 @@ public struct Tensor: Sendable {
     /// Write access for the code that just created the tensor (see the type's note).
     var mutablePointer: UnsafeMutablePointer<Double> { storage.base }
 
+    /// Calls `body` with write access to the elements. Meant for parameter tensors (a layer's "W" and "B"),
+    /// which layers share with their owner: writes change the layer. Tensors computed by layers are never
+    /// written after they are returned.
+    public func withUnsafeMutableStorage<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(storage) { try body(UnsafeMutableBufferPointer(start: storage.base, count: count)) }
+    }
+
+    /// The address of the elements, valid while any tensor sharing this storage is alive (for handing a
+    /// parameter's storage to C callers as a view).
+    public var unsafeStorageAddress: UnsafeMutablePointer<Double> { storage.base }
+
+    /// A tensor with the same shape and a copy of the elements (new storage).
+    public func copy() throws -> Tensor {
+        try withUnsafeBufferPointer { try Tensor(shape: shape, copying: $0) }
+    }
+
     /// Calls `body` with the elements.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: storage.base, count: count)) }

@@ -31,9 +31,9 @@ public struct TextModelFormat: ModelFormat {
             text += layer.header + "\n"
             switch layer {
             case let linear as Linear:
-                text += line(linear.weights) + line(linear.bias)
+                text += line(linear.weights.data) + line(linear.bias.data)
             case let convolution as Convolution:
-                text += line(convolution.weights) + line(convolution.bias)
+                text += line(convolution.weights.data) + line(convolution.bias.data)
             case is SumPool, is MaxPool, is Flatten, is Rect, is Tanh, is SoftMax:
                 break
             default:
@@ -65,67 +65,46 @@ public struct TextModelFormat: ModelFormat {
         return Sequential(layers: layers)
     }
 
-    /// The layer names the format knows.
-    static let layerNames = ["Linear", "Convolution", "SumPool", "MaxPool", "Flatten", "Rect", "Tanh", "SoftMax"]
-
     private func parseLayer(_ header: LineReader.Line, _ reader: inout LineReader) throws -> any Layer {
-        let name = String(header.tokens[0])
-        let arguments = Array(header.tokens.dropFirst())
-        let at = "line \(header.number)"
-        switch name {
-        case "Linear":
-            let d = try integers(arguments, count: 2, form: "Linear m n", at)
-            let (m, n) = (d[0], d[1])
-            let what = "Linear \(m) \(n) (line \(header.number))"
-            let total = try product([m, n], at)
-            guard let first = reader.next() else { throw truncated("the weights of \(what)") }
-            var weights: [Double]
-            if first.tokens.count == total {
-                weights = try numbers(first)
-            } else if m > 1, first.tokens.count == n {
-                // The older form: m lines of n values.
-                weights = try numbers(first)
-                weights.reserveCapacity(total)
-                for row in 1..<m {
-                    guard let next = reader.next() else { throw truncated("row \(row + 1) of \(m) of the weights of \(what)") }
-                    guard next.tokens.count == n else {
-                        throw LRPError.format("line \(next.number): row \(row + 1) of the weights of \(what) needs \(n) values, found \(next.tokens.count)")
-                    }
-                    weights += try numbers(next)
-                }
-            } else {
-                let kind = first.tokens.count < total ? "too few" : "too many"
-                throw LRPError.format("line \(first.number): \(kind) weights for \(what): needs \(total) values on one line (or \(m) lines of \(n)), found \(first.tokens.count)")
-            }
-            let bias = try vector(&reader, count: n, what: "bias", of: what)
-            return try Linear(inputs: m, outputs: n, weights: weights, bias: bias)
-        case "Convolution":
-            let d = try integers(arguments, count: 6, form: "Convolution hf wf df nf sh sw", at)
-            let what = "Convolution \(d.map(String.init).joined(separator: " ")) (line \(header.number))"
-            let total = try product(Array(d[0..<4]), at)
-            let weights = try vector(&reader, count: total, what: "weights", of: what)
-            let bias = try vector(&reader, count: d[3], what: "bias", of: what)
-            return try Convolution(filterHeight: d[0], filterWidth: d[1], inputChannels: d[2], filters: d[3],
-                                   strideHeight: d[4], strideWidth: d[5], weights: weights, bias: bias)
-        case "SumPool":
-            let d = try integers(arguments, count: 4, form: "SumPool ph pw sh sw", at)
-            return try SumPool(pool: (d[0], d[1]), stride: (d[2], d[3]))
-        case "MaxPool":
-            let d = try integers(arguments, count: 4, form: "MaxPool ph pw sh sw", at)
-            return try MaxPool(pool: (d[0], d[1]), stride: (d[2], d[3]))
-        case "Flatten", "Rect", "Tanh", "SoftMax":
-            guard arguments.isEmpty else {
-                throw LRPError.format("\(at): \(name) takes no parameters, found '\(arguments.joined(separator: " "))'")
-            }
-            switch name {
-            case "Flatten": return Flatten()
-            case "Rect": return Rect()
-            case "Tanh": return Tanh()
-            default: return SoftMax()
-            }
-        default:
-            throw LRPError.format("\(at): unknown layer name '\(name)' (known: \(Self.layerNames.joined(separator: ", ")))")
+        let spec: LayerSpec
+        do {
+            spec = try LayerSpec(tokens: header.tokens)
+        } catch let error as LRPError {
+            throw LRPError.format("line \(header.number): \(error.message)")
         }
+        let what = "\(spec.header) (line \(header.number))"
+        var values: [[Double]] = []
+        for (index, (name, shape)) in spec.parameterShapes.enumerated() {
+            let count = spec.parameterCounts[index]
+            let label = name == "W" ? "weights" : "bias"
+            if spec.name == "Linear", name == "W" {
+                values.append(try linearWeights(&reader, rows: shape[0], columns: shape[1], of: what))
+            } else {
+                values.append(try vector(&reader, count: count, what: label, of: what))
+            }
+        }
+        return try withContext("line \(header.number)") { try spec.make(values) }
+    }
+
+    /// A Linear layer's weights: m·n values on one line, or (the older form) m lines of n values.
+    private func linearWeights(_ reader: inout LineReader, rows m: Int, columns n: Int, of what: String) throws -> [Double] {
+        let total = m * n
+        guard let first = reader.next() else { throw truncated("the weights of \(what)") }
+        if first.tokens.count == total { return try numbers(first) }
+        guard m > 1, first.tokens.count == n else {
+            let kind = first.tokens.count < total ? "too few" : "too many"
+            throw LRPError.format("line \(first.number): \(kind) weights for \(what): needs \(total) values on one line (or \(m) lines of \(n)), found \(first.tokens.count)")
+        }
+        var weights = try numbers(first)
+        weights.reserveCapacity(total)
+        for row in 1..<m {
+            guard let next = reader.next() else { throw truncated("row \(row + 1) of \(m) of the weights of \(what)") }
+            guard next.tokens.count == n else {
+                throw LRPError.format("line \(next.number): row \(row + 1) of the weights of \(what) needs \(n) values, found \(next.tokens.count)")
+            }
+            weights += try numbers(next)
+        }
+        return weights
     }
 
     /// The next line as exactly `count` numbers.
@@ -140,28 +119,6 @@ public struct TextModelFormat: ModelFormat {
 
     private func truncated(_ what: String) -> LRPError {
         LRPError.format("the file ends where \(what) should be (truncated file?)")
-    }
-
-    /// A header's integer parameters: exactly `count`, each ≥ 1.
-    private func integers(_ tokens: [Substring], count: Int, form: String, _ at: String) throws -> [Int] {
-        guard tokens.count == count else {
-            throw LRPError.format("\(at): expected '\(form)' (\(count) integers after the name), found \(tokens.count)")
-        }
-        return try tokens.map { token in
-            guard let value = Int(token) else { throw LRPError.format("\(at): '\(token)' is not an integer in '\(form)'") }
-            guard value >= 1 else { throw LRPError.format("\(at): sizes in '\(form)' must be ≥ 1, got \(value)") }
-            return value
-        }
-    }
-
-    private func product(_ dims: [Int], _ at: String) throws -> Int {
-        var total = 1
-        for d in dims {
-            let (p, overflow) = total.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw LRPError.format("\(at): the declared sizes are too large") }
-            total = p
-        }
-        return total
     }
 
     /// All tokens of a line as finite numbers.

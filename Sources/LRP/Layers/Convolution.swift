@@ -12,31 +12,48 @@ public struct Convolution: Layer {
     public let filters: Int
     /// sh, sw: the stride.
     public let strideHeight: Int, strideWidth: Int
-    /// W, hf×wf×df×nf in C order.
-    public let weights: [Double]
-    /// B, nf values.
-    public let bias: [Double]
+    /// W, hf×wf×df×nf. Shared storage: writing through `withUnsafeMutableStorage` changes the layer.
+    public let weights: Tensor
+    /// B, nf values (shared like `weights`).
+    public let bias: Tensor
 
     /// A layer with the given filter bank (hf·wf·df·nf values, C order) and bias (nf values).
     public init(filterHeight: Int, filterWidth: Int, inputChannels: Int, filters: Int,
                 strideHeight: Int, strideWidth: Int, weights: [Double], bias: [Double]) throws {
-        let dims = [filterHeight, filterWidth, inputChannels, filters, strideHeight, strideWidth]
-        guard dims.allSatisfy({ $0 >= 1 }) else {
-            throw LRPError.argument("Convolution needs sizes and strides ≥ 1, got \(dims.map(String.init).joined(separator: " "))")
-        }
-        let count = try Shape.count(Array(dims[0..<4]))
-        try BLAS.checkDimension(count / filters, "a Convolution's receptive field (hf·wf·df)")
-        try BLAS.checkDimension(filters, "Convolution filters")
+        let filterShape = [filterHeight, filterWidth, inputChannels, filters]
+        try Self.validate(filterShape, strideHeight, strideWidth)
+        let count = try Shape.count(filterShape)
         guard weights.count == count else {
-            throw LRPError.shape("Convolution \(Shape.describe(Array(dims[0..<4]))) needs \(count) weights, got \(weights.count)")
+            throw LRPError.shape("Convolution \(Shape.describe(filterShape)) needs \(count) weights, got \(weights.count)")
         }
         guard bias.count == filters else {
             throw LRPError.shape("Convolution with \(filters) filters needs \(filters) bias values, got \(bias.count)")
         }
-        self.filterHeight = filterHeight; self.filterWidth = filterWidth
-        self.inputChannels = inputChannels; self.filters = filters
-        self.strideHeight = strideHeight; self.strideWidth = strideWidth
-        self.weights = weights; self.bias = bias
+        try self.init(weights: try Tensor(shape: filterShape, data: weights), bias: try Tensor(shape: [filters], data: bias),
+                      strideHeight: strideHeight, strideWidth: strideWidth)
+    }
+
+    /// A layer sharing the given parameter tensors (W of shape hf×wf×df×nf, B of shape nf).
+    public init(weights: Tensor, bias: Tensor, strideHeight: Int, strideWidth: Int) throws {
+        guard weights.rank == 4, bias.shape == [weights.shape[3]] else {
+            throw LRPError.shape("Convolution needs W of shape hf×wf×df×nf and B of shape nf, got \(Shape.describe(weights.shape)) and \(Shape.describe(bias.shape))")
+        }
+        try Self.validate(weights.shape, strideHeight, strideWidth)
+        (filterHeight, filterWidth, inputChannels, filters) = (weights.shape[0], weights.shape[1], weights.shape[2], weights.shape[3])
+        (self.strideHeight, self.strideWidth) = (strideHeight, strideWidth)
+        self.weights = weights
+        self.bias = bias
+    }
+
+    /// Checks sizes and strides (≥ 1) and that the receptive field fits BLAS's 32-bit sizes.
+    private static func validate(_ filterShape: [Int], _ strideHeight: Int, _ strideWidth: Int) throws {
+        let dims = filterShape + [strideHeight, strideWidth]
+        guard dims.allSatisfy({ $0 >= 1 }) else {
+            throw LRPError.argument("Convolution needs sizes and strides ≥ 1, got \(dims.map(String.init).joined(separator: " "))")
+        }
+        let field = try Shape.count(Array(filterShape[0..<3]))
+        try BLAS.checkDimension(field, "a Convolution's receptive field (hf·wf·df)")
+        try BLAS.checkDimension(filterShape[3], "Convolution filters")
     }
 
     public var header: String {

@@ -4,29 +4,41 @@ public struct Linear: Layer {
     public let inputs: Int
     /// n, the number of outputs.
     public let outputs: Int
-    /// W, m×n in row-major order.
-    public let weights: [Double]
-    /// B, n values.
-    public let bias: [Double]
+    /// W, m×n. Shared storage: writing through `withUnsafeMutableStorage` changes the layer.
+    public let weights: Tensor
+    /// B, n values (shared like `weights`).
+    public let bias: Tensor
 
     /// A layer with the given weights (m·n values, row-major) and bias (n values).
     public init(inputs: Int, outputs: Int, weights: [Double], bias: [Double]) throws {
-        guard inputs >= 1, outputs >= 1 else {
-            throw LRPError.argument("Linear needs dimensions ≥ 1, got \(inputs)×\(outputs)")
-        }
-        try BLAS.checkDimension(inputs, "Linear inputs")
-        try BLAS.checkDimension(outputs, "Linear outputs")
-        let (count, overflow) = inputs.multipliedReportingOverflow(by: outputs)
-        guard !overflow, weights.count == count else {
+        try Self.validate(inputs, outputs)
+        guard weights.count == inputs * outputs else {
             throw LRPError.shape("Linear \(inputs) \(outputs) needs \(inputs)×\(outputs) weights, got \(weights.count)")
         }
         guard bias.count == outputs else {
             throw LRPError.shape("Linear \(inputs) \(outputs) needs \(outputs) bias values, got \(bias.count)")
         }
-        self.inputs = inputs
-        self.outputs = outputs
+        try self.init(weights: try Tensor(shape: [inputs, outputs], data: weights), bias: try Tensor(shape: [outputs], data: bias))
+    }
+
+    /// A layer sharing the given parameter tensors (W of shape m×n, B of shape n).
+    public init(weights: Tensor, bias: Tensor) throws {
+        guard weights.rank == 2, bias.shape == [weights.shape[1]] else {
+            throw LRPError.shape("Linear needs W of shape m×n and B of shape n, got \(Shape.describe(weights.shape)) and \(Shape.describe(bias.shape))")
+        }
+        try Self.validate(weights.shape[0], weights.shape[1])
+        (inputs, outputs) = (weights.shape[0], weights.shape[1])
         self.weights = weights
         self.bias = bias
+    }
+
+    /// Checks the dimensions: ≥ 1 and within BLAS's 32-bit sizes (so m·n cannot overflow either).
+    private static func validate(_ inputs: Int, _ outputs: Int) throws {
+        guard inputs >= 1, outputs >= 1 else {
+            throw LRPError.argument("Linear needs dimensions ≥ 1, got \(inputs)×\(outputs)")
+        }
+        try BLAS.checkDimension(inputs, "Linear inputs")
+        try BLAS.checkDimension(outputs, "Linear outputs")
     }
 
     public var header: String { "Linear \(inputs) \(outputs)" }

@@ -8,9 +8,9 @@ struct AffineMap {
     /// How the input is seen as patches.
     let geometry: PatchGeometry
     /// The weights, K×M row-major (K = patch size, M = outputs).
-    let weights: [Double]
+    let weights: Tensor
     /// The bias, M values.
-    let bias: [Double]
+    let bias: Tensor
     /// M.
     let outputs: Int
 
@@ -56,17 +56,12 @@ struct AffineMap {
     func forward(_ x: Tensor, outputShape: [Int]) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
         let out = try Tensor.uninitialized(outputShape)
-        let (xp, op) = (x.pointer, out.mutablePointer)
-        weights.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                guard let wp = w.baseAddress, let bp = b.baseAddress else { return }
-                forEachChunk(width: Swift.max(k, m)) { rows, workspace in
-                    let destination = op + rows.lowerBound * m
-                    for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
-                    let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
-                    BLAS.gemm(m: rows.count, n: m, k: k, a: a, lda: k, b: wp, ldb: m, beta: 1, c: destination, ldc: m)
-                }
-            }
+        let (xp, op, wp, bp) = (x.pointer, out.mutablePointer, weights.pointer, bias.pointer)
+        forEachChunk(width: Swift.max(k, m)) { rows, workspace in
+            let destination = op + rows.lowerBound * m
+            for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
+            let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
+            BLAS.gemm(m: rows.count, n: m, k: k, a: a, lda: k, b: wp, ldb: m, beta: 1, c: destination, ldc: m)
         }
         return out
     }
@@ -87,13 +82,11 @@ struct AffineMap {
     /// result += patchesᵀ(s·Vᵀ) over all patches, with V a K×cols matrix and s given chunk-wise by
     /// `fill(rows, s)` (rows.count×cols).
     private func transposedProduct(
-        cols: Int, _ v: [Double], into result: UnsafeMutablePointer<Double>,
+        cols: Int, _ vp: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>,
         fill: (Range<Int>, UnsafeMutablePointer<Double>) -> Void
     ) {
         let k = geometry.patchSize
-        v.withUnsafeBufferPointer { vb in
-            guard let vp = vb.baseAddress else { return }
-            forEachChunk(width: Swift.max(k, cols)) { rows, workspace in
+        forEachChunk(width: Swift.max(k, cols)) { rows, workspace in
                 let s = workspace.buffer(0, rows.count * cols)
                 fill(rows, s)
                 if geometry.patchesAreInput {
@@ -106,7 +99,6 @@ struct AffineMap {
                               beta: 0, c: t, ldc: k)
                     geometry.scatterAdd(t, rows: rows, into: result)
                 }
-            }
         }
     }
 
@@ -115,7 +107,7 @@ struct AffineMap {
         let result = try Tensor.zeros(x.shape)
         let m = outputs
         let (rp, zp, out, xp) = (r.pointer, z.pointer, result.mutablePointer, x.pointer)
-        transposedProduct(cols: m, weights, into: out) { rows, s in
+        transposedProduct(cols: m, weights.pointer, into: out) { rows, s in
             let base = rows.lowerBound * m
             for i in 0..<(rows.count * m) {
                 let zj = zp[base + i]
@@ -162,6 +154,7 @@ struct AffineMap {
                                 terms: [(coefficient: Double, sign: Double)], halves: [Double]) {
         let k = geometry.patchSize, m = outputs, mb = block.count
         let cols = terms.count * mb, stackedK = halves.count * k
+        let (wp, bp) = (weights.pointer, bias.pointer)
         // V: stackedK × cols. For the x⁺ half, term + uses W⁺ and term − uses W⁻; the x⁻ half the other way.
         var v = [Double](repeating: 0, count: stackedK * cols)
         var stackedBias = [Double](repeating: 0, count: cols)
@@ -172,7 +165,7 @@ struct AffineMap {
                 for (t, term) in terms.enumerated() {
                     let keepPositive = half * term.sign > 0
                     for (c, j) in block.enumerated() {
-                        let w = weights[row * m + j]
+                        let w = wp[row * m + j]
                         v[(h * k + row) * cols + t * mb + c] = keepPositive ? Swift.max(w, 0) : Swift.min(w, 0)
                     }
                 }
@@ -180,7 +173,7 @@ struct AffineMap {
         }
         for (t, term) in terms.enumerated() {
             for (c, j) in block.enumerated() {
-                stackedBias[t * mb + c] = term.sign > 0 ? Swift.max(bias[j], 0) : Swift.min(bias[j], 0)
+                stackedBias[t * mb + c] = term.sign > 0 ? Swift.max(bp[j], 0) : Swift.min(bp[j], 0)
                 coefficient[t * mb + c] = term.coefficient
                 stabilizer[t * mb + c] = term.sign * 1e-16
             }
@@ -246,13 +239,16 @@ struct AffineMap {
     /// ww: R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j (no input factor). A column of zero weights passes nothing.
     private func wSquareRule(_ r: Tensor, _ x: Tensor) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
-        let squares = weights.map { $0 * $0 }
+        let wp = weights.pointer
+        let squares = try Tensor.uninitialized([k, m])
+        let sp = squares.mutablePointer
+        for i in 0..<(k * m) { sp[i] = wp[i] * wp[i] }
         var columnSums = [Double](repeating: 0, count: m)
-        for row in 0..<k { for j in 0..<m { columnSums[j] += squares[row * m + j] } }
+        for row in 0..<k { for j in 0..<m { columnSums[j] += sp[row * m + j] } }
         let inverse = columnSums.map { $0 == 0 ? 0 : 1 / $0 }
         let result = try Tensor.zeros(x.shape)
         let rp = r.pointer
-        transposedProduct(cols: m, squares, into: result.mutablePointer) { rows, s in
+        transposedProduct(cols: m, squares.pointer, into: result.mutablePointer) { rows, s in
             for (row, patch) in rows.enumerated() {
                 for j in 0..<m { s[row * m + j] = rp[patch * m + j] * inverse[j] }
             }
