@@ -24,9 +24,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 0   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 1   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.0.0"
+#define LRP_VERSION_STRING "1.1.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -125,6 +125,77 @@ lrp_status lrp_set_rule(lrp_model *model, int32_t layer, const char *rule, doubl
 lrp_status lrp_get_rule(const lrp_model *model, int32_t layer, char *rule, int64_t capacity, double *param);
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Building models and reaching their parameters
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Creates an empty model in *out (free it with lrp_model_free); add layers with lrp_model_append. */
+lrp_status lrp_model_new(lrp_model **out);
+
+/** Appends a layer described by its header line in the plain-text format — "Linear m n",
+ *  "Convolution hf wf df nf sh sw", "SumPool ph pw sh sw", "MaxPool ph pw sh sw", "Flatten", "Rect", "Tanh",
+ *  "SoftMax" — with its weights and bias in C order (W m×n or hf×wf×df×nf, B n or nf values; NULL and 0
+ *  for layers without parameters). Its rule preset is "simple". Fails with LRP_ERR_ARGUMENT (malformed
+ *  description, NULL model) or LRP_ERR_SHAPE (wrong number of values); the model is then unchanged. */
+lrp_status lrp_model_append(lrp_model *model, const char *layer, const double *weights, int64_t weight_count,
+                            const double *bias, int64_t bias_count);
+
+/** Copies a model into *out: its layers with parameters of their own, and its rule presets (not the
+ *  stored passes). */
+lrp_status lrp_model_copy(const lrp_model *model, lrp_model **out);
+
+/** Gives access to parameter `name` ("W" or "B") of layer `layer`: *data receives the address of the layer's
+ *  own storage, *rank and shape[0 .. *rank) its shape (shape needs LRP_MAX_RANK entries). The storage is
+ *  valid until the model is freed; writing it changes the layer (between calls, not during one).
+ *  Fails with LRP_ERR_ARGUMENT for a layer without that parameter. */
+lrp_status lrp_layer_parameter(lrp_model *model, int32_t layer, const char *name, double **data, int32_t *rank,
+                               int64_t *shape);
+
+/** Copies `count` values into parameter `name` ("W" or "B") of layer `layer`; count must be its size
+ *  (LRP_ERR_SHAPE otherwise, and nothing is written). */
+lrp_status lrp_layer_set_parameter(lrp_model *model, int32_t layer, const char *name, const double *data,
+                                   int64_t count);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * One layer at a time (what each module of the toolbox does on its own)
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Runs layer `layer` alone on x, writing its output to y as lrp_forward does. The layer keeps this input
+ *  and output as its trace, replacing the one left by an earlier pass (full or single-layer). */
+lrp_status lrp_layer_forward(lrp_model *model, int32_t layer, const double *x, int32_t rank, const int64_t *shape,
+                             double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+
+/** Relevance through layer `layer` alone: r has as many values as the output of the layer's trace; rx
+ *  receives relevance shaped like the trace's input. rule NULL: the layer's preset. */
+lrp_status lrp_layer_relevance(lrp_model *model, int32_t layer, const double *r, int64_t r_count, const char *rule,
+                               double param, double *rx, int64_t rx_capacity);
+
+/** The shape of the input (which = 0) or output (which = 1) of layer `layer`'s trace, into *rank and
+ *  shape[0 .. *rank). Fails with LRP_ERR_STATE when the layer has not run. */
+lrp_status lrp_layer_trace_shape(const lrp_model *model, int32_t layer, int32_t which, int32_t *rank, int64_t *shape);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Training (the toolbox's backward and update, with its scaling factors)
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** The backward pass through all layers for the gradient dy of the last output (dy_count values): keeps
+ *  the parameter gradients in the traces and writes the gradient for the input to dx (shaped like the first
+ *  layer's trace input). Linear layers scale it by sqrt(m)/sqrt(n) as the toolbox does. */
+lrp_status lrp_backward(lrp_model *model, const double *dy, int64_t dy_count, double *dx, int64_t dx_capacity);
+
+/** The backward pass of layer `layer` alone, through its trace. */
+lrp_status lrp_layer_backward(lrp_model *model, int32_t layer, const double *dy, int64_t dy_count, double *dx,
+                              int64_t dx_capacity);
+
+/** One gradient step with learning rate `learning_rate` on layer `layer` (-1: every layer with parameters),
+ *  from the gradients of the last backward pass: W −= lr·dW/sqrt(m), B −= lr·dB/n^(1/4) for Linear;
+ *  W −= lr·DW/sqrt(hf·wf·df·Hout·Wout), B −= lr·DB/sqrt(Hout·Wout) for Convolution.
+ *  Fails with LRP_ERR_STATE when a layer has no gradients. */
+lrp_status lrp_update(lrp_model *model, int32_t layer, double learning_rate);
+
+/** Forgets all traces and gradients (the stored activations), as the toolbox's clean() does. */
+lrp_status lrp_model_clean(lrp_model *model);
+
+/* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */
 
@@ -142,6 +213,11 @@ lrp_status lrp_array_read(const char *path, const char *format, const char *key,
  *  extension). The file is replaced atomically. */
 lrp_status lrp_array_write(const char *path, const char *format, const double *data, int32_t rank,
                            const int64_t *shape);
+
+/** The names of the arrays in an npz or mat file, one per line, into buf (NUL-terminated, `capacity` bytes);
+ *  *needed receives the bytes required (so a first call with capacity 0 asks for the size). For npy and
+ *  txt files the list is empty. Fails with LRP_ERR_SHAPE when the buffer is too small (buf unchanged). */
+lrp_status lrp_array_keys(const char *path, const char *format, char *buf, int64_t capacity, int64_t *needed);
 
 /** Frees an array read by lrp_array_read. */
 void       lrp_array_free(lrp_array *array);            /* NULL is allowed and does nothing */

@@ -26,6 +26,22 @@ public func lrp_array_write(_ path: UnsafePointer<CChar>?, _ format: UnsafePoint
     }
 }
 
+@_cdecl("lrp_array_keys")
+public func lrp_array_keys(_ path: UnsafePointer<CChar>?, _ format: UnsafePointer<CChar>?,
+                           _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64,
+                           _ needed: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_array_keys") {
+        let path = try string(path, "path")
+        let needed = try required(needed, "needed")
+        let keys = try ArrayFormats.keys(path: path, format: optionalString(format))
+        let text = keys.joined(separator: "\n")
+        needed.pointee = Int64(text.utf8.count + 1)
+        if capacity > 0 || !text.isEmpty {
+            try copyString(text, to: try required(buffer, "buf"), capacity: capacity, "the key list")
+        }
+    }
+}
+
 @_cdecl("lrp_array_free")
 public func lrp_array_free(_ array: OpaquePointer?) {
     if let array { ArrayHandle.release(array) }

@@ -1,11 +1,14 @@
 import LRP
 
-/// What an `lrp_model *` points to: the model and its most recent forward pass.
+/// What an `lrp_model *` points to: the model and the traces its layers keep from their last passes.
 final class ModelHandle {
     var model: Sequential
-    var pass: ForwardPass?
+    var pass: ForwardPass
 
-    init(_ model: Sequential) { self.model = model }
+    init(_ model: Sequential) {
+        self.model = model
+        pass = ForwardPass(layers: model.layers.count)
+    }
 
     /// A retained opaque pointer for C.
     func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }

@@ -48,3 +48,49 @@ func copyString(_ text: String, to buffer: UnsafeMutablePointer<CChar>, capacity
     }
     for (i, c) in utf8.enumerated() { buffer[i] = c }
 }
+
+/// A caller's input batch: `rank` dims in `dims`, values copied from `x`.
+func input(_ x: UnsafePointer<Double>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?, _ name: String = "x") throws -> Tensor {
+    let x = try required(x, name)
+    let (inputShape, count) = try shape(rank, dims, "input")
+    return try Tensor(shape: inputShape, copying: UnsafeBufferPointer(start: x, count: count))
+}
+
+/// A caller's flat array of `count` values (count ≥ 1), copied.
+func values(_ pointer: UnsafePointer<Double>?, _ count: Int64, _ name: String) throws -> Tensor {
+    let p = try required(pointer, name)
+    guard count >= 1 else { throw LRPError.shape("\(name) has \(count) values") }
+    return try Tensor(shape: [Int(count)], copying: UnsafeBufferPointer(start: p, count: Int(count)))
+}
+
+/// Checks that a caller's array of `count` values fits the output it belongs to.
+func checkCount(_ count: Int64, _ name: String, fits output: Tensor) throws {
+    guard count == Int64(output.count) else {
+        throw LRPError.shape("\(name) has \(count) values, the output of the last forward pass (\(Shape.describe(output.shape))) has \(output.count)")
+    }
+}
+
+/// The output buffers of a forward call, checked for NULL.
+struct OutputBuffers {
+    let values: UnsafeMutablePointer<Double>
+    let rank: UnsafeMutablePointer<Int32>
+    let shape: UnsafeMutablePointer<Int64>
+}
+
+func outputBuffers(_ y: UnsafeMutablePointer<Double>?, _ rank: UnsafeMutablePointer<Int32>?,
+                   _ shape: UnsafeMutablePointer<Int64>?) throws -> OutputBuffers {
+    OutputBuffers(values: try required(y, "y"), rank: try required(rank, "y_rank"), shape: try required(shape, "y_shape"))
+}
+
+/// Writes a result and its shape to a forward call's buffers (capacity checked by the caller).
+func write(_ tensor: Tensor, to out: OutputBuffers, capacity: Int64) {
+    copy(tensor, to: out.values)
+    writeShape(tensor.shape, rank: out.rank, dims: out.shape)
+}
+
+/// Copies a tensor's values to a caller's buffer (its capacity checked by the caller).
+func copy(_ tensor: Tensor, to destination: UnsafeMutablePointer<Double>) {
+    tensor.withUnsafeBufferPointer { source in
+        if let base = source.baseAddress { destination.update(from: base, count: source.count) }
+    }
+}

@@ -7,7 +7,7 @@ import LRP
 /// The library version, "MAJOR.MINOR.PATCH".
 @_cdecl("lrp_version")
 public func lrp_version() -> UnsafePointer<CChar>? {
-    UnsafeRawPointer(("1.0.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    UnsafeRawPointer(("1.1.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// The calling thread's last error message.
@@ -77,18 +77,12 @@ public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ 
                         _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
     guarded("lrp_forward") {
         let handle = try ModelHandle.from(model)
-        let x = try required(x, "x")
-        let (input, count) = try shape(rank, dims, "input")
-        let y = try required(y, "y")
-        let yRank = try required(yRank, "y_rank"), yShape = try required(yShape, "y_shape")
-        let outputShape = try handle.model.outputShape(for: input)
-        try checkCapacity(yCapacity, try Shape.count(outputShape), "the output buffer (y_capacity)")
-        let batch = try Tensor(shape: input, copying: UnsafeBufferPointer(start: x, count: count))
+        let batch = try input(x, rank, dims)
+        let out = try outputBuffers(y, yRank, yShape)
+        try checkCapacity(yCapacity, try Shape.count(try handle.model.outputShape(for: batch.shape)), "the output buffer (y_capacity)")
         let pass = try handle.model.forward(batch)
-        pass.output.withUnsafeBufferPointer { source in
-            if let base = source.baseAddress { y.update(from: base, count: source.count) }
-        }
-        writeShape(pass.output.shape, rank: yRank, dims: yShape)
+        guard let output = pass.output else { throw LRPError.state("the model has no layers") }
+        write(output, to: out, capacity: yCapacity)
         handle.pass = pass
     }
 }
@@ -99,22 +93,15 @@ public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, 
                           _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
     guarded("lrp_relevance") {
         let handle = try ModelHandle.from(model)
-        let r = try required(r, "r")
-        let rx = try required(rx, "rx")
-        guard let pass = handle.pass else {
+        let (relevance, rx) = (try values(r, rCount, "r"), try required(rx, "rx"))
+        guard let first = handle.pass.traces.first, let trace = first else {
             throw LRPError.state("no forward pass yet: call lrp_forward first")
         }
-        let outputCount = pass.output.count
-        guard rCount == Int64(outputCount) else {
-            throw LRPError.shape("r has \(rCount) values, the output of the last forward pass (\(Shape.describe(pass.output.shape))) has \(outputCount)")
-        }
-        try checkCapacity(rxCapacity, pass.input.count, "the relevance buffer (rx_capacity)")
+        if let last = handle.pass.traces.last, let output = last?.output { try checkCount(rCount, "r", fits: output) }
+        try checkCapacity(rxCapacity, trace.input.count, "the relevance buffer (rx_capacity)")
         let chosen = try rule.map { try Rule(name: String(cString: $0), parameter: parameter) }
-        let relevance = try Tensor(shape: pass.output.shape, copying: UnsafeBufferPointer(start: r, count: outputCount))
-        let result = try handle.model.relevance(relevance, of: pass, rule: chosen)
-        result.withUnsafeBufferPointer { source in
-            if let base = source.baseAddress { rx.update(from: base, count: source.count) }
-        }
+        let result = try handle.model.relevance(relevance, of: handle.pass, rule: chosen)
+        copy(result, to: rx)
     }
 }
 

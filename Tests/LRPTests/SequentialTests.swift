@@ -40,7 +40,7 @@ struct SequentialTests {
         #expect(model.presets == [.simple, .epsilon(0.5), .simple])
         let small = Sequential(layers: [try Linear(inputs: 3, outputs: 2, weights: [1, 2, 3, 4, 5, 6], bias: [0.5, -1])])
         let pass = try small.forward(try Tensor(shape: [1, 3], data: [1, -1, 2]))
-        #expect(throws: LRPError.shape("relevance has 3 values (3), the output 1×2 has 2")) {
+        #expect(throws: LRPError.shape("layer 0 (Linear 3 2): relevance has 3 values (3), the output of the last forward pass 1×2 has 2")) {
             try small.relevance(try Tensor(shape: [3], data: [1, 2, 3]), of: pass)
         }
         #expect(throws: LRPError.state("the forward pass has 1 layers, the model 3")) {

@@ -8,6 +8,17 @@ public protocol ArrayFormat: Sendable {
     func read(path: String, key: String?) throws -> Tensor
     /// Writes `array` to `path`.
     func write(_ array: Tensor, path: String) throws
+
+    /// The keys of the arrays a file holds (for formats with several members).
+    func keys(path: String) throws -> [String]
+}
+
+extension ArrayFormat {
+    /// Formats with a single array have no keys.
+    public func keys(path: String) throws -> [String] {
+        _ = try FileIO.read(path)
+        return []
+    }
 }
 
 /// The registry of array formats: lookup by name or by a path's extension.
@@ -34,6 +45,11 @@ public enum ArrayFormats {
     /// Reads an array from `path` in format `name` (nil: from the extension).
     public static func read(path: String, format name: String? = nil, key: String? = nil) throws -> Tensor {
         try resolve(name, path: path).read(path: path, key: key)
+    }
+
+    /// The keys of the arrays in the file at `path` (empty for single-array formats).
+    public static func keys(path: String, format name: String? = nil) throws -> [String] {
+        try resolve(name, path: path).keys(path: path)
     }
 
     /// Writes `array` to `path` in format `name` (nil: from the extension).

@@ -85,6 +85,31 @@ public struct Convolution: Layer {
         try map(for: x.shape).forward(x, outputShape: try outputShape(for: x.shape))
     }
 
+    public var parameters: [Tensor] { [weights, bias] }
+
+    public func replacingParameters(_ tensors: [Tensor]) throws -> any Layer {
+        guard tensors.count == 2, tensors[0].shape == weights.shape, tensors[1].shape == bias.shape else {
+            throw LRPError.shape("\(header) takes W \(Shape.describe(weights.shape)) and B \(Shape.describe(bias.shape))")
+        }
+        return try Convolution(weights: tensors[0], bias: tensors[1], strideHeight: strideHeight, strideWidth: strideWidth)
+    }
+
+    /// The plain gradients: for the input (no scaling), DW and DB.
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        let g = try map(for: x.shape).gradients(dy, input: x)
+        return (g.input, [g.weights, g.bias])
+    }
+
+    /// W −= lr·DW/sqrt(hf·wf·df·Hout·Wout); B −= lr·DB/sqrt(Hout·Wout).
+    public func update(_ gradients: [Tensor], outputShape: [Int], learningRate: Double) throws {
+        guard gradients.count == 2 else { throw LRPError.state("\(header) has no gradients: run backward first") }
+        guard outputShape.count == 4 else { throw LRPError.shape("expects an output N×Hout×Wout×\(filters), got \(Shape.describe(outputShape))") }
+        let positions = Double(outputShape[1] * outputShape[2])
+        let field = Double(filterHeight * filterWidth * inputChannels)
+        try subtract(gradients[0], scaledBy: learningRate / (field * positions).squareRoot(), from: weights)
+        try subtract(gradients[1], scaledBy: learningRate / positions.squareRoot(), from: bias)
+    }
+
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         try map(for: x.shape).relevance(r, input: x, output: y, rule: rule)
     }

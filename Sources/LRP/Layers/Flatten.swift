@@ -14,4 +14,8 @@ public struct Flatten: Layer {
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         try r.reshaped(x.shape)
     }
+
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        (try dy.reshaped(x.shape), [])
+    }
 }

@@ -61,6 +61,31 @@ public struct Linear: Layer {
         return try map(batch: shape[0]).forward(x, outputShape: shape)
     }
 
+    public var parameters: [Tensor] { [weights, bias] }
+
+    public func replacingParameters(_ tensors: [Tensor]) throws -> any Layer {
+        guard tensors.count == 2, tensors[0].shape == weights.shape, tensors[1].shape == bias.shape else {
+            throw LRPError.shape("\(header) takes W \(Shape.describe(weights.shape)) and B \(Shape.describe(bias.shape))")
+        }
+        return try Linear(weights: tensors[0], bias: tensors[1])
+    }
+
+    /// dW = Xᵀ·DY, dB = Σ DY over the batch; returns DY·Wᵀ·sqrt(m)/sqrt(n) (the toolbox's conditioning).
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        let g = try map(batch: x.shape[0]).gradients(dy, input: x)
+        let scale = Double(inputs).squareRoot() / Double(outputs).squareRoot()
+        let dx = g.input.mutablePointer
+        for i in 0..<g.input.count { dx[i] *= scale }
+        return (g.input, [g.weights, g.bias])
+    }
+
+    /// W −= lr·dW/sqrt(m); B −= lr·dB/n^(1/4).
+    public func update(_ gradients: [Tensor], outputShape: [Int], learningRate: Double) throws {
+        guard gradients.count == 2 else { throw LRPError.state("\(header) has no gradients: run backward first") }
+        try subtract(gradients[0], scaledBy: learningRate / Double(inputs).squareRoot(), from: weights)
+        try subtract(gradients[1], scaledBy: learningRate / Double(outputs).squareRoot().squareRoot(), from: bias)
+    }
+
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         _ = try outputShape(for: x.shape)
         return try map(batch: x.shape[0]).relevance(r, input: x, output: y, rule: rule)

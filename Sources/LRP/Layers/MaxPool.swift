@@ -28,6 +28,23 @@ public struct MaxPool: PoolingLayer {
         return out
     }
 
+    /// DY to the window's maximal input(s): every tied maximum receives the full DY.
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        let w = try pooling.windows(for: x.shape)
+        let dx = try Tensor.zeros(x.shape)
+        let (xp, yp, g, out, d) = (x.pointer, y.pointer, dy.pointer, dx.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            for window in windows {
+                let base = w.base(window), o = window * d
+                for offset in w.pixelOffsets {
+                    let src = xp + base + offset, dst = out + base + offset
+                    for c in 0..<d where src[c] == yp[o + c] { dst[c] += g[o + c] }
+                }
+            }
+        }
+        return (dx, [])
+    }
+
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         switch rule {
         case .simple, .epsilon, .alphabeta: return try winnerTakesAll(r, x, y)

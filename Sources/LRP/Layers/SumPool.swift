@@ -32,6 +32,24 @@ public struct SumPool: PoolingLayer {
         return out
     }
 
+    /// DY/sqrt(ph·pw) spread over each window (overlapping windows add up).
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        let w = try pooling.windows(for: x.shape)
+        let dx = try Tensor.zeros(x.shape)
+        let (g, out, d) = (dy.pointer, dx.mutablePointer, w.channels)
+        let normalizer = 1 / sqrt(Double(pooling.size))
+        w.forEachPart { windows in
+            for window in windows {
+                let base = w.base(window), o = window * d
+                for offset in w.pixelOffsets {
+                    let dst = out + base + offset
+                    for c in 0..<d { dst[c] += g[o + c] * normalizer }
+                }
+            }
+        }
+        return (dx, [])
+    }
+
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         switch rule {
         case .simple: return try ratioRelevance(r, x, epsilon: 1e-12)

@@ -8,4 +8,11 @@ public struct Tanh: Layer {
     public func outputShape(for shape: [Int]) throws -> [Int] { shape }
     public func forward(_ x: Tensor) throws -> Tensor { try x.map { tanh($0) } }
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+
+    public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
+        let dx = try Tensor.uninitialized(y.shape)
+        let (g, yp, out) = (dy.pointer, y.pointer, dx.mutablePointer)
+        for i in 0..<y.count { out[i] = g[i] * (1 - yp[i] * yp[i]) }
+        return (dx, [])
+    }
 }

@@ -1,7 +1,9 @@
 /// A network as a chain of layers (the toolbox's `Sequential`), with a rule preset per layer.
 ///
-/// `forward` returns a `ForwardPass` that `relevance` consumes; the model itself is not changed by either,
-/// so one model can explain many batches.
+/// The model holds layers and presets only; what the passes leave behind (inputs, outputs, gradients)
+/// is a `ForwardPass` the caller keeps, so one model can explain many batches. Parameters are shared
+/// storage: `update` writes them in place, and so does every copy of the model that shares them
+/// (`deepCopy` gives a model with its own).
 public struct Sequential: Sendable {
     /// The layers, first to last.
     public private(set) var layers: [any Layer]
@@ -24,8 +26,24 @@ public struct Sequential: Sendable {
         }
     }
 
+    /// Appends a layer (preset `simple`).
+    public mutating func append(_ layer: any Layer) {
+        layers.append(layer)
+        presets.append(.simple)
+    }
+
+    /// A copy whose layers have their own parameter storage.
+    public func deepCopy() throws -> Sequential {
+        var copy = Sequential(layers: try layers.map { try $0.deepCopy() })
+        copy.presets = presets
+        return copy
+    }
+
+    // MARK: Forward
+
     /// The output shape for an input of `shape`, checking every layer in turn.
     public func outputShape(for shape: [Int]) throws -> [Int] {
+        guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
         var current = shape
         for (i, layer) in layers.enumerated() {
             current = try withContext(context(i)) { try layer.outputShape(for: current) }
@@ -33,42 +51,97 @@ public struct Sequential: Sendable {
         return current
     }
 
-    /// Runs the batch `x` through all layers; the pass keeps every activation for relevance.
+    /// Runs the batch `x` through all layers; the pass keeps every layer's input and output.
     public func forward(_ x: Tensor) throws -> ForwardPass {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
         _ = try Shape.validateInput(x.shape)
-        var activations = [x]
-        activations.reserveCapacity(layers.count + 1)
+        var pass = ForwardPass(layers: layers.count)
+        var current = x
         for (i, layer) in layers.enumerated() {
-            let input = activations[i]
-            activations.append(try withContext(context(i)) { try layer.forward(input) })
+            let output = try withContext(context(i)) { try layer.forward(current) }
+            pass.traces[i] = LayerTrace(input: current, output: output)
+            current = output
         }
-        return ForwardPass(activations: activations)
+        return pass
     }
 
-    /// Propagates the relevance `r` of the output of `pass` back to the input.
+    /// Runs layer `index` alone on `x`.
+    public func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace {
+        try checkLayer(index)
+        _ = try Shape.validateInput(x.shape)
+        return LayerTrace(input: x, output: try withContext(context(index)) { try layers[index].forward(x) })
+    }
+
+    // MARK: Relevance
+
+    /// Propagates the relevance `r` of the last layer's output back to the first layer's input, through the
+    /// traces of `pass`.
     ///
     /// - Parameters:
-    ///   - r: relevance shaped like (or with as many values as) the pass's output.
+    ///   - r: relevance with as many values as the last layer's output (it is reshaped to it).
     ///   - rule: the rule for every layer, or nil to use each layer's preset.
     public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {
-        guard pass.activations.count == layers.count + 1 else {
-            throw LRPError.state("the forward pass has \(pass.activations.count - 1) layers, the model \(layers.count)")
-        }
-        let output = pass.output
-        guard r.count == output.count else {
-            throw LRPError.shape("relevance has \(r.count) values (\(Shape.describe(r.shape))), the output \(Shape.describe(output.shape)) has \(output.count)")
-        }
-        var current = try r.reshaped(output.shape)
+        try checkPass(pass)
+        var current = r
         for i in layers.indices.reversed() {
-            let layerRule = rule ?? presets[i]
-            let (x, y) = (pass.activations[i], pass.activations[i + 1])
-            current = try withContext(context(i)) {
-                try layers[i].relevance(current, input: x, output: y, rule: layerRule)
-            }
+            current = try relevance(current, layer: i, trace: try trace(pass, i), rule: rule ?? presets[i])
         }
         return current
     }
+
+    /// The relevance of layer `index`'s input for the relevance `r` of its output, through its trace.
+    public func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule? = nil) throws -> Tensor {
+        try checkLayer(index)
+        return try withContext(context(index)) {
+            let shaped = try conform(r, to: trace.output, what: "relevance")
+            return try layers[index].relevance(shaped, input: trace.input, output: trace.output, rule: rule ?? presets[index])
+        }
+    }
+
+    // MARK: Training
+
+    /// The backward pass of training from the output gradient `dy` (scaled as the toolbox does); stores the
+    /// parameter gradients in the traces of `pass` and returns the gradient for the input.
+    public func backward(_ dy: Tensor, pass: inout ForwardPass) throws -> Tensor {
+        try checkPass(pass)
+        var current = dy
+        for i in layers.indices.reversed() {
+            guard var t = pass.traces[i] else { throw noTrace(i) }
+            current = try backward(current, layer: i, trace: &t)
+            pass.traces[i] = t
+        }
+        return current
+    }
+
+    /// The backward pass of layer `index` alone; stores its parameter gradients in `trace`.
+    public func backward(_ dy: Tensor, layer index: Int, trace: inout LayerTrace) throws -> Tensor {
+        try checkLayer(index)
+        let t = trace
+        let result = try withContext(context(index)) {
+            try layers[index].backward(try conform(dy, to: t.output, what: "gradient"), input: t.input, output: t.output)
+        }
+        trace.gradients = result.parameters
+        return result.input
+    }
+
+    /// One gradient step for every layer with parameters, from the gradients stored in `pass`.
+    public func update(_ pass: ForwardPass, learningRate: Double) throws {
+        try checkPass(pass)
+        for i in layers.indices where !layers[i].parameters.isEmpty {
+            try update(layer: i, trace: try trace(pass, i), learningRate: learningRate)
+        }
+    }
+
+    /// One gradient step for layer `index` from the gradients in `trace`.
+    public func update(layer index: Int, trace: LayerTrace, learningRate: Double) throws {
+        try checkLayer(index)
+        guard learningRate.isFinite else { throw LRPError.argument("learning rate must be finite, got \(learningRate)") }
+        try withContext(context(index)) {
+            try layers[index].update(trace.gradients, outputShape: trace.output.shape, learningRate: learningRate)
+        }
+    }
+
+    // MARK: Presets
 
     /// Sets the preset of layer `index`, or of every layer when `index` is nil.
     public mutating func setPreset(_ rule: Rule, layer index: Int? = nil) throws {
@@ -86,5 +159,30 @@ public struct Sequential: Sendable {
             throw LRPError.argument("\(rules.count) rules given for \(layers.count) layers")
         }
         presets = rules
+    }
+
+    // MARK: Helpers
+
+    private func checkPass(_ pass: ForwardPass) throws {
+        guard pass.traces.count == layers.count else {
+            throw LRPError.state("the forward pass has \(pass.traces.count) layers, the model \(layers.count)")
+        }
+    }
+
+    private func trace(_ pass: ForwardPass, _ index: Int) throws -> LayerTrace {
+        guard let t = pass.traces[index] else { throw noTrace(index) }
+        return t
+    }
+
+    private func noTrace(_ index: Int) -> LRPError {
+        LRPError.state("\(context(index)) has no forward pass yet: run forward first")
+    }
+
+    /// `values` reshaped like `reference` (the output of the same layer), or a shape error.
+    private func conform(_ values: Tensor, to reference: Tensor, what: String) throws -> Tensor {
+        guard values.count == reference.count else {
+            throw LRPError.shape("\(what) has \(values.count) values (\(Shape.describe(values.shape))), the output of the last forward pass \(Shape.describe(reference.shape)) has \(reference.count)")
+        }
+        return values.shape == reference.shape ? values : try values.reshaped(reference.shape)
     }
 }

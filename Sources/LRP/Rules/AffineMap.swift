@@ -22,13 +22,13 @@ struct AffineMap {
     /// Convolutions split the batch into one contiguous range of samples per thread, each with its own
     /// workspace: samples occupy disjoint input memory, so col2im never writes the same element from two
     /// threads. Dense layers run as one part (BLAS spreads their products over the cores already).
-    private func forEachChunk(width: Int, _ body: (Range<Int>, Workspace) -> Void) {
+    private func forEachChunk(width: Int, parallel: Bool = true, _ body: (Range<Int>, Workspace) -> Void) {
         let size = chunkRows(width: width)
         let perSample = geometry.patchesPerSample
         let grain: Int
         switch geometry.kind {
         case .dense: grain = Int.max
-        case .windows: grain = 1
+        case .windows: grain = parallel ? 1 : Int.max
         }
         func run() {
             Parallel.forEachPart(geometry.batch, grain: grain) { samples in
@@ -64,6 +64,29 @@ struct AffineMap {
             BLAS.gemm(m: rows.count, n: m, k: k, a: a, lda: k, b: wp, ldb: m, beta: 1, c: destination, ldc: m)
         }
         return out
+    }
+
+    // MARK: Gradients
+
+    /// The plain gradients of z = patches(x)·W + b for the output gradient dy: the input gradient
+    /// patchesᵀ(dy·Wᵀ), dW = patches(x)ᵀ·dy (K×M) and dB = the column sums of dy (M).
+    func gradients(_ dy: Tensor, input x: Tensor) throws -> (input: Tensor, weights: Tensor, bias: Tensor) {
+        let k = geometry.patchSize, m = outputs
+        let dx = try Tensor.zeros(x.shape)
+        let dyp = dy.pointer
+        transposedProduct(cols: m, weights.pointer, into: dx.mutablePointer) { rows, s in
+            s.update(from: dyp + rows.lowerBound * m, count: rows.count * m)
+        }
+        let dw = try Tensor.zeros(weights.shape), db = try Tensor.zeros(bias.shape)
+        let (xp, dwp, dbp) = (x.pointer, dw.mutablePointer, db.mutablePointer)
+        // dW accumulates over all chunks, so this loop runs in one part.
+        forEachChunk(width: Swift.max(k, m), parallel: false) { rows, workspace in
+            let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
+            let g = dyp + rows.lowerBound * m
+            BLAS.gemm(transposeA: true, m: k, n: m, k: rows.count, a: a, lda: k, b: g, ldb: m, beta: 1, c: dwp, ldc: m)
+            for row in 0..<rows.count { for j in 0..<m { dbp[j] += g[row * m + j] } }
+        }
+        return (dx, dw, db)
     }
 
     // MARK: Relevance

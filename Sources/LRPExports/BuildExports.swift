@@ -1,0 +1,83 @@
+import CLRPHeader
+import LRP
+
+// Building models and reaching their parameters, from include/lrp.h.
+
+@_cdecl("lrp_model_new")
+public func lrp_model_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> lrp_status {
+    guarded("lrp_model_new") {
+        try required(out, "out").pointee = ModelHandle(Sequential(layers: [])).retainedPointer()
+    }
+}
+
+@_cdecl("lrp_model_append")
+public func lrp_model_append(_ model: OpaquePointer?, _ layer: UnsafePointer<CChar>?, _ weights: UnsafePointer<Double>?,
+                             _ weightCount: Int64, _ bias: UnsafePointer<Double>?, _ biasCount: Int64) -> lrp_status {
+    guarded("lrp_model_append") {
+        let handle = try ModelHandle.from(model)
+        let spec = try LayerSpec(header: try string(layer, "layer"))
+        var arrays: [[Double]] = []
+        for (index, (pointer, count)) in [(weights, weightCount), (bias, biasCount)].enumerated()
+        where index < spec.parameterShapes.count {
+            let name = spec.parameterShapes[index].name
+            guard count == Int64(spec.parameterCounts[index]) else {
+                throw LRPError.shape("\(spec.header) needs \(spec.parameterCounts[index]) values for \(name), got \(count)")
+            }
+            let p = try required(pointer, name == "W" ? "weights" : "bias")
+            arrays.append(Array(UnsafeBufferPointer(start: p, count: Int(count))))
+        }
+        handle.model.append(try spec.make(arrays))
+        handle.pass = ForwardPass(layers: handle.model.layers.count)
+    }
+}
+
+@_cdecl("lrp_model_copy")
+public func lrp_model_copy(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> lrp_status {
+    guarded("lrp_model_copy") {
+        let handle = try ModelHandle.from(model)
+        let out = try required(out, "out")
+        out.pointee = ModelHandle(try handle.model.deepCopy()).retainedPointer()
+    }
+}
+
+/// Parameter `name` of layer `layer`.
+private func parameter(_ handle: ModelHandle, _ layer: Int32, _ name: UnsafePointer<CChar>?) throws -> Tensor {
+    let index = Int(layer)
+    try handle.model.checkLayer(index)
+    let key = try string(name, "name")
+    let target = handle.model.layers[index]
+    guard let position = target.parameterNames.firstIndex(of: key) else {
+        let known = target.parameterNames.isEmpty ? "it has none" : "it has " + target.parameterNames.joined(separator: ", ")
+        throw LRPError.argument("layer \(index) (\(target.header)) has no parameter '\(key)' (\(known))")
+    }
+    return target.parameters[position]
+}
+
+@_cdecl("lrp_layer_parameter")
+public func lrp_layer_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
+                                _ data: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?,
+                                _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_layer_parameter") {
+        let handle = try ModelHandle.from(model)
+        let (data, rank, dims) = (try required(data, "data"), try required(rank, "rank"), try required(dims, "shape"))
+        let tensor = try parameter(handle, layer, name)
+        data.pointee = tensor.unsafeStorageAddress
+        writeShape(tensor.shape, rank: rank, dims: dims)
+    }
+}
+
+@_cdecl("lrp_layer_set_parameter")
+public func lrp_layer_set_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
+                                    _ data: UnsafePointer<Double>?, _ count: Int64) -> lrp_status {
+    guarded("lrp_layer_set_parameter") {
+        let handle = try ModelHandle.from(model)
+        let data = try required(data, "data")
+        let tensor = try parameter(handle, layer, name)
+        guard count == Int64(tensor.count) else {
+            throw LRPError.shape("parameter \(try string(name, "name")) of layer \(layer) has \(tensor.count) values (\(Shape.describe(tensor.shape))), got \(count)")
+        }
+        tensor.withUnsafeMutableStorage { storage in
+            if let base = storage.baseAddress { base.update(from: data, count: storage.count) }
+        }
+    }
+}
