@@ -164,6 +164,10 @@ lrp_status lrp_layer_set_parameter(lrp_model *model, int32_t layer, const char *
 lrp_status lrp_layer_forward(lrp_model *model, int32_t layer, const double *x, int32_t rank, const int64_t *shape,
                              double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
 
+/** The output shape of layer `layer` alone for an input of shape shape[0 .. rank) (no computation). */
+lrp_status lrp_layer_output_shape(const lrp_model *model, int32_t layer, int32_t rank, const int64_t *shape,
+                                  int32_t *out_rank, int64_t *out_shape);
+
 /** Relevance through layer `layer` alone: r has as many values as the output of the layer's trace; rx
  *  receives relevance shaped like the trace's input. rule NULL: the layer's preset. */
 lrp_status lrp_layer_relevance(lrp_model *model, int32_t layer, const double *r, int64_t r_count, const char *rule,
@@ -215,8 +219,9 @@ lrp_status lrp_array_write(const char *path, const char *format, const double *d
                            const int64_t *shape);
 
 /** The names of the arrays in an npz or mat file, one per line, into buf (NUL-terminated, `capacity` bytes);
- *  *needed receives the bytes required (so a first call with capacity 0 asks for the size). For npy and
- *  txt files the list is empty. Fails with LRP_ERR_SHAPE when the buffer is too small (buf unchanged). */
+ *  *needed receives the bytes required. With capacity 0 (buf may be NULL) the call only reports *needed.
+ *  For npy and txt files the list is empty. Fails with LRP_ERR_SHAPE when a non-zero capacity is too small
+ *  (buf unchanged). */
 lrp_status lrp_array_keys(const char *path, const char *format, char *buf, int64_t capacity, int64_t *needed);
 
 /** Frees an array read by lrp_array_read. */
@@ -233,6 +238,29 @@ int64_t    lrp_array_count(const lrp_array *array);     /* -1 for NULL */
 
 /** The elements of `array` in C order, owned by the array and valid until lrp_array_free. */
 const double *lrp_array_data(const lrp_array *array);   /* NULL for NULL */
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Rendering (the LRP Toolbox's render module): images are RGB, height×width×3 doubles in [0, 1]
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Renders a relevance map as the toolbox's hm_to_rgb: r (height×width values) is, for named colour maps
+ *  and when `normalize` is non-zero, divided by its largest magnitude and shifted to [0, 1]; enlarged so each
+ *  value becomes a scaling×scaling block; and coloured with `cmap` (NULL: "jet"; also "binary", "gray",
+ *  "bwr", "seismic", "coolwarm", "hot" and the toolbox's "gray-red", "black-green", "blue-black-yellow",
+ *  "black-firered", "gray-red2"). With x (height×width, else NULL) the Canny edges of the enlarged x, with
+ *  `sigma`, are painted black on top. rgb receives (height·scaling)·(width·scaling)·3 values. */
+lrp_status lrp_render_heatmap(const double *r, int64_t height, int64_t width, const double *x, int32_t scaling,
+                              double sigma, const char *cmap, int32_t normalize, double *rgb, int64_t rgb_capacity);
+
+/** Renders an input as the toolbox's digit_to_rgb: x (height×width values) enlarged by `scaling` and
+ *  coloured with `cmap` (NULL: "binary"). */
+lrp_status lrp_render_digit(const double *x, int64_t height, int64_t width, int32_t scaling, const char *cmap,
+                            double *rgb, int64_t rgb_capacity);
+
+/** Writes an RGB image (height×width×3 values in [0, 1]) as a PNG file, each value times 255 truncated to 8
+ *  bits as the toolbox's save_image does; when `bytes` is not NULL it receives those height·width·3 bytes.
+ *  The file is replaced atomically. */
+lrp_status lrp_image_write(const char *path, const double *rgb, int64_t height, int64_t width, uint8_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -22,11 +22,23 @@ public func lrp_layer_forward(_ model: OpaquePointer?, _ layer: Int32, _ x: Unsa
         try handle.model.checkLayer(index)
         let batch = try input(x, rank, dims)
         let out = try outputBuffers(y, yRank, yShape)
-        let outputShape = try handle.model.layers[index].outputShape(for: batch.shape)
+        let outputShape = try handle.model.outputShape(for: batch.shape, layer: index)
         try checkCapacity(yCapacity, try Shape.count(outputShape), "the output buffer (y_capacity)")
         let t = try handle.model.forward(batch, layer: index)
         write(t.output, to: out, capacity: yCapacity)
         handle.pass.traces[index] = t
+    }
+}
+
+@_cdecl("lrp_layer_output_shape")
+public func lrp_layer_output_shape(_ model: OpaquePointer?, _ layer: Int32, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                                   _ outRank: UnsafeMutablePointer<Int32>?, _ outShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_layer_output_shape") {
+        let handle = try ModelHandle.from(model)
+        let index = Int(layer)
+        let (input, _) = try shape(rank, dims, "input")
+        let (outRank, outShape) = (try required(outRank, "out_rank"), try required(outShape, "out_shape"))
+        writeShape(try handle.model.outputShape(for: input, layer: index), rank: outRank, dims: outShape)
     }
 }
 

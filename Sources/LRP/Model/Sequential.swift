@@ -51,6 +51,12 @@ public struct Sequential: Sendable {
         return current
     }
 
+    /// The output shape of layer `index` alone for an input of `shape`.
+    public func outputShape(for shape: [Int], layer index: Int) throws -> [Int] {
+        try checkLayer(index)
+        return try withContext(context(index)) { try layers[index].outputShape(for: shape) }
+    }
+
     /// Runs the batch `x` through all layers; the pass keeps every layer's input and output.
     public func forward(_ x: Tensor) throws -> ForwardPass {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }

@@ -1,0 +1,56 @@
+import CLRPHeader
+import LRP
+
+// The rendering functions of include/lrp.h.
+
+/// A caller's height×width image, copied (both ≥ 1).
+private func image(_ pointer: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ name: String) throws -> [Double] {
+    guard height >= 1, width >= 1 else { throw LRPError.argument("\(name) is \(height)×\(width); both sizes must be ≥ 1") }
+    let count = try Shape.count([Int(height), Int(width)])
+    return Array(UnsafeBufferPointer(start: try required(pointer, name), count: count))
+}
+
+/// Copies an rendered image into a caller's buffer after checking its capacity.
+private func deliver(_ rgb: [Double], to buffer: UnsafeMutablePointer<Double>?, capacity: Int64) throws {
+    let out = try required(buffer, "rgb")
+    try checkCapacity(capacity, rgb.count, "the image buffer (rgb_capacity)")
+    rgb.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: rgb.count) } }
+}
+
+@_cdecl("lrp_render_heatmap")
+public func lrp_render_heatmap(_ r: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ x: UnsafePointer<Double>?,
+                               _ scaling: Int32, _ sigma: Double, _ cmap: UnsafePointer<CChar>?, _ normalize: Int32,
+                               _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
+    guarded("lrp_render_heatmap") {
+        let relevance = try image(r, height, width, "r")
+        let input = try x.map { try image($0, height, width, "x") }
+        let result = try Render.heatmap(relevance, height: Int(height), width: Int(width), x: input, scaling: Int(scaling),
+                                        sigma: sigma, map: optionalString(cmap) ?? "jet", normalize: normalize != 0)
+        try deliver(result, to: rgb, capacity: capacity)
+    }
+}
+
+@_cdecl("lrp_render_digit")
+public func lrp_render_digit(_ x: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ scaling: Int32,
+                             _ cmap: UnsafePointer<CChar>?, _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
+    guarded("lrp_render_digit") {
+        let input = try image(x, height, width, "x")
+        let result = try Render.digit(input, height: Int(height), width: Int(width), scaling: Int(scaling),
+                                      map: optionalString(cmap) ?? "binary")
+        try deliver(result, to: rgb, capacity: capacity)
+    }
+}
+
+@_cdecl("lrp_image_write")
+public func lrp_image_write(_ path: UnsafePointer<CChar>?, _ rgb: UnsafePointer<Double>?, _ height: Int64, _ width: Int64,
+                            _ bytes: UnsafeMutablePointer<UInt8>?) -> lrp_status {
+    guarded("lrp_image_write") {
+        let path = try string(path, "path")
+        guard height >= 1, width >= 1 else { throw LRPError.argument("the image is \(height)×\(width); both sizes must be ≥ 1") }
+        let count = try Shape.count([Int(height), Int(width), 3])
+        let values = Array(UnsafeBufferPointer(start: try required(rgb, "rgb"), count: count))
+        let eight = Render.bytes(values)
+        try FileIO.writeAtomically(try PNG.encode(rgb: eight, height: Int(height), width: Int(width)), to: path)
+        if let bytes { eight.withUnsafeBufferPointer { if let base = $0.baseAddress { bytes.update(from: base, count: count) } } }
+    }
+}
