@@ -1,0 +1,150 @@
+"""The C interface of liblrp, declared once: finding and loading the library, every function's signature,
+and the translation of a failed status into an exception. Nothing here computes; it only marshals.
+
+The library is looked for, in this order:
+  1. the path in the environment variable LRP_LIBRARY;
+  2. liblrp.so in this package's folder (where `pip install` puts it);
+  3. the release build of the repository this package sits in (<repository>/.build/release/liblrp.so).
+"""
+
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_void_p
+
+import numpy as np
+
+from .errors import BY_STATUS, LRPError
+
+#: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
+ABI_MAJOR = 1
+#: The smallest minor version that has every function declared below.
+ABI_MINOR = 1
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def candidate_paths():
+    """The places searched for liblrp.so, in order."""
+    places = []
+    if os.environ.get("LRP_LIBRARY"):
+        places.append(os.environ["LRP_LIBRARY"])
+    places.append(os.path.join(_HERE, "liblrp.so"))
+    places.append(os.path.join(os.path.dirname(os.path.dirname(_HERE)), ".build", "release", "liblrp.so"))
+    return places
+
+
+def _load():
+    tried = []
+    for path in candidate_paths():
+        if not os.path.exists(path):
+            tried.append("%s (not found)" % path)
+            continue
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as error:
+            tried.append("%s (%s)" % (path, error))
+    raise ImportError("liblrp.so not found. Tried:\n  " + "\n  ".join(tried) +
+                      "\nBuild it with `swift build -c release` in the repository, install the package with "
+                      "`pip install ./python`, or point LRP_LIBRARY at it.")
+
+
+lib, library_path = _load()
+
+lib.lrp_version.restype = c_char_p
+lib.lrp_version.argtypes = []
+version = lib.lrp_version().decode()
+_major, _minor = (int(part) for part in version.split(".")[:2])
+if _major != ABI_MAJOR or _minor < ABI_MINOR:
+    raise ImportError("%s is version %s; this package needs %d.%d or a later %d.x" %
+                      (library_path, version, ABI_MAJOR, ABI_MINOR, ABI_MAJOR))
+
+_doubles = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+_int64s = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
+_handle = c_void_p
+_status = c_int32
+
+_SIGNATURES = {
+    "lrp_last_error": (c_char_p, []),
+    "lrp_model_read": (_status, [c_char_p, c_char_p, POINTER(c_void_p)]),
+    "lrp_model_write": (_status, [_handle, c_char_p, c_char_p]),
+    "lrp_model_free": (None, [_handle]),
+    "lrp_model_layer_count": (c_int32, [_handle]),
+    "lrp_model_layer_describe": (_status, [_handle, c_int32, c_char_p, c_int64]),
+    "lrp_model_output_shape": (_status, [_handle, c_int32, _int64s, POINTER(c_int32), _int64s]),
+    "lrp_forward": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int64, POINTER(c_int32), _int64s]),
+    "lrp_relevance": (_status, [_handle, _doubles, c_int64, c_char_p, c_double, _doubles, c_int64]),
+    "lrp_set_rule": (_status, [_handle, c_int32, c_char_p, c_double]),
+    "lrp_get_rule": (_status, [_handle, c_int32, c_char_p, c_int64, POINTER(c_double)]),
+    "lrp_model_new": (_status, [POINTER(c_void_p)]),
+    "lrp_model_append": (_status, [_handle, c_char_p, c_void_p, c_int64, c_void_p, c_int64]),
+    "lrp_model_copy": (_status, [_handle, POINTER(c_void_p)]),
+    "lrp_layer_parameter": (_status, [_handle, c_int32, c_char_p, POINTER(POINTER(c_double)), POINTER(c_int32), _int64s]),
+    "lrp_layer_set_parameter": (_status, [_handle, c_int32, c_char_p, _doubles, c_int64]),
+    "lrp_layer_forward": (_status, [_handle, c_int32, _doubles, c_int32, _int64s, _doubles, c_int64, POINTER(c_int32), _int64s]),
+    "lrp_layer_relevance": (_status, [_handle, c_int32, _doubles, c_int64, c_char_p, c_double, _doubles, c_int64]),
+    "lrp_layer_output_shape": (_status, [_handle, c_int32, c_int32, _int64s, POINTER(c_int32), _int64s]),
+    "lrp_layer_trace_shape": (_status, [_handle, c_int32, c_int32, POINTER(c_int32), _int64s]),
+    "lrp_backward": (_status, [_handle, _doubles, c_int64, _doubles, c_int64]),
+    "lrp_layer_backward": (_status, [_handle, c_int32, _doubles, c_int64, _doubles, c_int64]),
+    "lrp_update": (_status, [_handle, c_int32, c_double]),
+    "lrp_model_clean": (_status, [_handle]),
+    "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
+    "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
+    "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),
+    "lrp_array_free": (None, [_handle]),
+    "lrp_array_rank": (c_int32, [_handle]),
+    "lrp_array_shape": (POINTER(c_int64), [_handle]),
+    "lrp_array_count": (c_int64, [_handle]),
+    "lrp_array_data": (POINTER(c_double), [_handle]),
+    "lrp_render_heatmap": (_status, [_doubles, c_int64, c_int64, c_void_p, c_int32, c_double, c_char_p, c_int32, _doubles, c_int64]),
+    "lrp_render_digit": (_status, [_doubles, c_int64, c_int64, c_int32, c_char_p, _doubles, c_int64]),
+    "lrp_image_write": (_status, [c_char_p, _doubles, c_int64, c_int64, c_void_p]),
+}
+
+for _name, (_restype, _argtypes) in _SIGNATURES.items():
+    _function = getattr(lib, _name)
+    _function.restype = _restype
+    _function.argtypes = _argtypes
+
+MAX_RANK = 8
+
+
+def check(status):
+    """Raises the exception for a failed status, with the library's message for this thread."""
+    if status != 0:
+        message = lib.lrp_last_error().decode("utf-8", "replace")
+        raise BY_STATUS.get(status, LRPError)(message, status)
+
+
+def text(value):
+    """A str (or None) as the bytes a C string argument takes."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value
+    return os.fsencode(value) if isinstance(value, os.PathLike) else str(value).encode("utf-8")
+
+
+def path(value):
+    """A file path (str, bytes or os.PathLike) as bytes."""
+    return os.fsencode(value)
+
+
+def doubles(array):
+    """A C-contiguous float64 copy-or-view of array (what every double* argument takes)."""
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def shape_of(array):
+    """The shape of an array as the int64 vector a shape argument takes."""
+    return np.asarray(array.shape, dtype=np.int64)
+
+
+def new_shape():
+    """A rank and a shape buffer of LRP_MAX_RANK entries for a function to fill."""
+    return c_int32(0), np.zeros(MAX_RANK, dtype=np.int64)
+
+
+def read_shape(rank, buffer):
+    """The tuple a function wrote into (rank, buffer)."""
+    return tuple(int(d) for d in buffer[:rank.value])

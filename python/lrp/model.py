@@ -1,0 +1,164 @@
+"""`Model`: a liblrp model handle with numpy in and out. Every method is one C call plus marshalling."""
+
+import ctypes
+from ctypes import POINTER, byref, c_double, c_void_p
+
+import numpy as np
+
+from . import _capi
+from ._capi import check, doubles, lib, new_shape, read_shape, shape_of, text
+
+
+class Model:
+    """A network held by liblrp: layers, rule presets and what each layer kept from its last pass."""
+
+    def __init__(self, handle):
+        self._handle = c_void_p(handle)
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None and handle.value:
+            lib.lrp_model_free(handle)
+            self._handle = None
+
+    # -- creating ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def read(cls, path, fmt=None):
+        """Reads a model file ("txt": the toolbox's plain-text format; None: from the extension)."""
+        handle = c_void_p()
+        check(lib.lrp_model_read(_capi.path(path), text(fmt), byref(handle)))
+        return cls(handle.value)
+
+    @classmethod
+    def new(cls):
+        """An empty model."""
+        handle = c_void_p()
+        check(lib.lrp_model_new(byref(handle)))
+        return cls(handle.value)
+
+    def append(self, header, *parameters):
+        """Appends a layer given by its text-format header line ("Linear 3 2", "Rect") and its parameters."""
+        arrays = [doubles(p) for p in parameters] + [None, None]
+        w, b = arrays[0], arrays[1]
+        check(lib.lrp_model_append(self._handle, text(header),
+                                   None if w is None else w.ctypes.data, 0 if w is None else w.size,
+                                   None if b is None else b.ctypes.data, 0 if b is None else b.size))
+
+    def copy(self):
+        """A copy with parameters of its own (and the same presets), without the stored passes."""
+        handle = c_void_p()
+        check(lib.lrp_model_copy(self._handle, byref(handle)))
+        return Model(handle.value)
+
+    def write(self, path, fmt=None):
+        """Writes the model ("txt", or None: from the extension)."""
+        check(lib.lrp_model_write(self._handle, _capi.path(path), text(fmt)))
+
+    # -- describing -------------------------------------------------------------------------------------
+
+    def __len__(self):
+        return lib.lrp_model_layer_count(self._handle)
+
+    def describe(self, layer):
+        """Layer `layer`'s header line, e.g. "Convolution 5 5 1 10 1 1"."""
+        buffer = ctypes.create_string_buffer(256)
+        check(lib.lrp_model_layer_describe(self._handle, layer, buffer, len(buffer)))
+        return buffer.value.decode()
+
+    def output_shape(self, input_shape):
+        """The output shape for an input of `input_shape` (no computation)."""
+        rank, shape = new_shape()
+        dims = np.asarray(input_shape, dtype=np.int64)
+        check(lib.lrp_model_output_shape(self._handle, len(dims), dims, byref(rank), shape))
+        return read_shape(rank, shape)
+
+    def trace_shape(self, layer, which):
+        """The shape of the input (which=0) or output (which=1) layer `layer` kept from its last pass."""
+        rank, shape = new_shape()
+        check(lib.lrp_layer_trace_shape(self._handle, layer, which, byref(rank), shape))
+        return read_shape(rank, shape)
+
+    # -- parameters and presets -------------------------------------------------------------------------
+
+    def parameter(self, layer, name):
+        """Parameter `name` ("W", "B") of layer `layer` as a numpy view of the layer's own storage: writing
+        it changes the model. The view keeps the model alive."""
+        data = POINTER(c_double)()
+        rank, shape = new_shape()
+        check(lib.lrp_layer_parameter(self._handle, layer, text(name), byref(data), byref(rank), shape))
+        dims = read_shape(rank, shape)
+        count = int(np.prod(dims))
+        buffer = (c_double * count).from_address(ctypes.addressof(data.contents))
+        buffer._owner = self  # the numpy array's base holds the buffer, which holds the model
+        return np.frombuffer(buffer, dtype=np.float64).reshape(dims)
+
+    def set_parameter(self, layer, name, values):
+        """Copies `values` (exactly the parameter's size) into parameter `name` of layer `layer`."""
+        values = doubles(values)
+        check(lib.lrp_layer_set_parameter(self._handle, layer, text(name), values, values.size))
+
+    def set_rule(self, layer, rule, param=0.0):
+        """Presets layer `layer`'s rule (-1: every layer)."""
+        check(lib.lrp_set_rule(self._handle, layer, text(rule), float(param)))
+
+    def rule(self, layer):
+        """Layer `layer`'s preset as (name, parameter)."""
+        buffer = ctypes.create_string_buffer(64)
+        param = c_double()
+        check(lib.lrp_get_rule(self._handle, layer, buffer, len(buffer), byref(param)))
+        return buffer.value.decode(), param.value
+
+    # -- passes -----------------------------------------------------------------------------------------
+
+    def forward(self, x, layer=None):
+        """The output for the batch x (of all layers, or of layer `layer` alone); the layers keep their traces."""
+        x = doubles(x)
+        dims = shape_of(x)
+        rank, shape = new_shape()
+        if layer is None:
+            y = np.empty(int(np.prod(self.output_shape(x.shape))), dtype=np.float64)
+            check(lib.lrp_forward(self._handle, x, x.ndim, dims, y, y.size, byref(rank), shape))
+        else:
+            y = np.empty(int(np.prod(self.layer_output_shape(layer, x.shape))), dtype=np.float64)
+            check(lib.lrp_layer_forward(self._handle, layer, x, x.ndim, dims, y, y.size, byref(rank), shape))
+        return y.reshape(read_shape(rank, shape))
+
+    def layer_output_shape(self, layer, input_shape):
+        """The output shape of layer `layer` alone for an input of `input_shape`."""
+        rank, shape = new_shape()
+        dims = np.asarray(input_shape, dtype=np.int64)
+        check(lib.lrp_layer_output_shape(self._handle, layer, len(dims), dims, byref(rank), shape))
+        return read_shape(rank, shape)
+
+    def relevance(self, r, rule=None, param=0.0, layer=None):
+        """Relevance of the input for the relevance r of the output, through all layers or layer `layer`.
+        rule None: the presets (lrp_set_rule)."""
+        r = doubles(r)
+        first = 0 if layer is None else layer
+        out = np.empty(self.trace_shape(first, 0), dtype=np.float64)
+        rule_text, param = text(rule), float(param)
+        if layer is None:
+            check(lib.lrp_relevance(self._handle, r, r.size, rule_text, param, out, out.size))
+        else:
+            check(lib.lrp_layer_relevance(self._handle, layer, r, r.size, rule_text, param, out, out.size))
+        return out
+
+    def backward(self, dy, layer=None):
+        """The gradient for the input (through all layers or layer `layer`), keeping parameter gradients."""
+        dy = doubles(dy)
+        out = np.empty(self.trace_shape(0 if layer is None else layer, 0), dtype=np.float64)
+        if layer is None:
+            check(lib.lrp_backward(self._handle, dy, dy.size, out, out.size))
+        else:
+            check(lib.lrp_layer_backward(self._handle, layer, dy, dy.size, out, out.size))
+        return out
+
+    def update(self, learning_rate, layer=-1):
+        """One gradient step (layer -1: every layer with parameters)."""
+        check(lib.lrp_update(self._handle, layer, float(learning_rate)))
+
+    def clean(self):
+        """Forgets every layer's trace and gradients."""
+        check(lib.lrp_model_clean(self._handle))
+

@@ -1,0 +1,3 @@
+"""modules.tanh of the LRP Toolbox, computed by liblrp."""
+
+from lrp.modules.tanh import Tanh  # noqa: F401
