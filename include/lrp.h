@@ -199,6 +199,75 @@ lrp_status lrp_update(lrp_model *model, int32_t layer, double learning_rate);
 /** Forgets all traces and gradients (the stored activations), as the toolbox's clean() does. */
 lrp_status lrp_model_clean(lrp_model *model);
 
+/** What a training event reports (lrp_training_event.kind). */
+typedef enum lrp_training_event_kind {
+    LRP_TRAINING_BATCH      = 0,  /* every status/10 iterations: the batch's l1 loss */
+    LRP_TRAINING_EVALUATION = 1,  /* every `status` iterations: accuracy and l1 loss on the evaluation data */
+    LRP_TRAINING_PROGRESS   = 2,  /* at most ten times a second: message is a one-line progress bar */
+    LRP_TRAINING_DONE       = 3   /* the end: the best state the model is left with */
+} lrp_training_event_kind;
+
+/** One report from lrp_train; `message` holds the toolbox's status line(s), valid during the callback. */
+typedef struct lrp_training_event {
+    int32_t kind;
+    int64_t iteration, iterations;
+    double loss, accuracy, learning_rate;
+    double elapsed_seconds, remaining_seconds;
+    const char *message;
+} lrp_training_event;
+
+/** Receives training events; returning non-zero stops training early (the best parameters are kept). */
+typedef int32_t (*lrp_training_callback)(const lrp_training_event *event, void *context);
+
+/** Transforms a batch of samples in place before its forward pass (e.g. adds noise); non-zero fails
+ *  lrp_train with LRP_ERR_ARGUMENT. */
+typedef int32_t (*lrp_batch_transform)(double *batch, int32_t rank, const int64_t *shape, void *context);
+
+/** Options of lrp_train; lrp_training_options_init fills the toolbox's defaults. */
+typedef struct lrp_training_options {
+    int64_t size;                      /* sizeof(lrp_training_options), set by lrp_training_options_init */
+    int64_t batch_size;                /* 25 */
+    int64_t iterations;                /* 10000 */
+    double learning_rate;              /* 0.005 */
+    const char *learning_rate_decay;   /* NULL or "none", "sublinear" (1 - acc^2), "linear" (1 - acc) */
+    double initial_factor;             /* 1.0 */
+    int64_t status;                    /* 250: iterations between evaluations */
+    int64_t convergence;               /* -1: evaluations without improvement before stopping (<= 0: never) */
+    uint64_t seed;                     /* 0: the drawing of batches; same seed and data, same training */
+    int32_t silent;                    /* without a callback: 0 prints status lines (and a progress bar on a
+                                          terminal) to stdout, non-zero prints nothing */
+    lrp_training_callback callback;    /* NULL, or receives every event (then nothing is printed) */
+    void *callback_context;
+    lrp_batch_transform transform;     /* NULL, or applied to each batch of samples */
+    void *transform_context;
+} lrp_training_options;
+
+/** What lrp_train ended with. */
+typedef struct lrp_training_result {
+    int64_t best_iteration;            /* whose parameters the model has now (0: the initial ones) */
+    double best_loss, best_accuracy;
+    int64_t iterations_run;
+} lrp_training_result;
+
+/** Fills `options` with the toolbox's defaults (and its size). */
+void lrp_training_options_init(lrp_training_options *options);
+
+/** Trains the model in place as the toolbox's Sequential.train: each iteration draws batch_size distinct
+ *  samples of x (N×…), runs forward, backward(Ypred − Y) and update(rate·factor); every `status` iterations
+ *  it evaluates accuracy and l1 loss on (x_val, y_val) — or on (x, y) when x_val is NULL — and keeps the
+ *  parameters with the lowest loss; the model ends with those. y (and y_val) hold one row of targets per
+ *  sample, shaped like the model's output. options NULL: the defaults. result may be NULL.
+ *  If training fails part way, the best parameters so far are restored before the error is returned. */
+lrp_status lrp_train(lrp_model *model, const double *x, int32_t x_rank, const int64_t *x_shape,
+                     const double *y, int32_t y_rank, const int64_t *y_shape,
+                     const double *x_val, int32_t x_val_rank, const int64_t *x_val_shape,
+                     const double *y_val, int32_t y_val_rank, const int64_t *y_val_shape,
+                     const lrp_training_options *options, lrp_training_result *result);
+
+/** Accuracy (agreement of the row-wise argmax) and l1 loss Σ|Ypred − Y| / N of the model on (x, y). */
+lrp_status lrp_evaluate(lrp_model *model, const double *x, int32_t x_rank, const int64_t *x_shape,
+                        const double *y, int32_t y_rank, const int64_t *y_shape, double *accuracy, double *loss);
+
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */

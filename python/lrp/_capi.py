@@ -58,6 +58,32 @@ if _major != ABI_MAJOR or _minor < ABI_MINOR:
     raise ImportError("%s is version %s; this package needs %d.%d or a later %d.x" %
                       (library_path, version, ABI_MAJOR, ABI_MINOR, ABI_MAJOR))
 
+class TrainingEvent(ctypes.Structure):
+    """lrp_training_event."""
+    _fields_ = [("kind", c_int32), ("iteration", c_int64), ("iterations", c_int64), ("loss", c_double),
+                ("accuracy", c_double), ("learning_rate", c_double), ("elapsed_seconds", c_double),
+                ("remaining_seconds", c_double), ("message", c_char_p)]
+
+
+TRAINING_CALLBACK = ctypes.CFUNCTYPE(c_int32, POINTER(TrainingEvent), c_void_p)
+BATCH_TRANSFORM = ctypes.CFUNCTYPE(c_int32, POINTER(c_double), c_int32, POINTER(c_int64), c_void_p)
+
+
+class TrainingOptions(ctypes.Structure):
+    """lrp_training_options (fill with lrp_training_options_init)."""
+    _fields_ = [("size", c_int64), ("batch_size", c_int64), ("iterations", c_int64), ("learning_rate", c_double),
+                ("learning_rate_decay", c_char_p), ("initial_factor", c_double), ("status", c_int64),
+                ("convergence", c_int64), ("seed", ctypes.c_uint64), ("silent", c_int32),
+                ("callback", TRAINING_CALLBACK), ("callback_context", c_void_p),
+                ("transform", BATCH_TRANSFORM), ("transform_context", c_void_p)]
+
+
+class TrainingResult(ctypes.Structure):
+    """lrp_training_result."""
+    _fields_ = [("best_iteration", c_int64), ("best_loss", c_double), ("best_accuracy", c_double),
+                ("iterations_run", c_int64)]
+
+
 _doubles = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
 _int64s = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
 _handle = c_void_p
@@ -88,6 +114,11 @@ _SIGNATURES = {
     "lrp_layer_backward": (_status, [_handle, c_int32, _doubles, c_int64, _doubles, c_int64]),
     "lrp_update": (_status, [_handle, c_int32, c_double]),
     "lrp_model_clean": (_status, [_handle]),
+    "lrp_training_options_init": (None, [POINTER(TrainingOptions)]),
+    "lrp_train": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int32, _int64s, c_void_p, c_int32, c_void_p,
+                            c_void_p, c_int32, c_void_p, POINTER(TrainingOptions), POINTER(TrainingResult)]),
+    "lrp_evaluate": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int32, _int64s, POINTER(c_double),
+                               POINTER(c_double)]),
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),
@@ -107,6 +138,13 @@ for _name, (_restype, _argtypes) in _SIGNATURES.items():
     _function.argtypes = _argtypes
 
 MAX_RANK = 8
+
+_probe = TrainingOptions()
+lib.lrp_training_options_init(byref_options := ctypes.byref(_probe))
+if _probe.size != ctypes.sizeof(TrainingOptions):
+    raise ImportError("lrp_training_options is %d bytes in %s but %d here" % (_probe.size, library_path,
+                                                                              ctypes.sizeof(TrainingOptions)))
+del _probe, byref_options
 
 
 def check(status):

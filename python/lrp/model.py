@@ -162,3 +162,92 @@ class Model:
         """Forgets every layer's trace and gradients."""
         check(lib.lrp_model_clean(self._handle))
 
+
+
+class _Training:
+    """The callbacks of one lrp_train call: status output into sys.stdout, the batch transform, and any
+    exception raised in them (re-raised after the call)."""
+
+    def __init__(self, silent, transform):
+        import sys
+        self.out = sys.stdout
+        self.silent = silent
+        self.terminal = hasattr(self.out, "isatty") and self.out.isatty()
+        self.bar = False
+        self.error = None
+        self.transform = transform
+        self.on_event = _capi.TRAINING_CALLBACK(self._event)
+        self.on_batch = _capi.BATCH_TRANSFORM(self._batch) if transform is not None else _capi.BATCH_TRANSFORM()
+
+    def _event(self, event, context):
+        try:
+            e = event.contents
+            message = e.message.decode("utf-8", "replace")
+            if self.silent:
+                return 0
+            if e.kind == 2:  # progress bar, on terminals only
+                if self.terminal:
+                    self.out.write("\r" + message)
+                    self.out.flush()
+                    self.bar = True
+                return 0
+            if self.bar:
+                self.out.write("\r\x1b[K")
+                self.bar = False
+            print(message, file=self.out, flush=True)
+            return 0
+        except BaseException as error:  # e.g. KeyboardInterrupt: stop training, re-raise afterwards
+            self.error = self.error or error
+            return 1
+
+    def _batch(self, data, rank, shape, context):
+        try:
+            dims = tuple(shape[i] for i in range(rank))
+            batch = np.ctypeslib.as_array(data, shape=dims)
+            result = np.asarray(self.transform(batch.copy()), dtype=np.float64)
+            if result.shape != dims:
+                raise ValueError("transform returned shape %s for a batch of shape %s" % (result.shape, dims))
+            batch[...] = result
+            return 0
+        except BaseException as error:
+            self.error = self.error or error
+            return 1
+
+
+def train(model, x, y, x_val=None, y_val=None, batch_size=25, iterations=10000, learning_rate=0.005,
+          learning_rate_decay=None, initial_factor=1.0, status=250, convergence=-1, seed=0, transform=None,
+          silent=False):
+    """Trains `model` (a Model) in place with lrp_train; returns (best iteration, loss, accuracy, iterations run)."""
+    x, y = doubles(x), doubles(y)
+    options = _capi.TrainingOptions()
+    lib.lrp_training_options_init(byref(options))
+    options.batch_size, options.iterations, options.learning_rate = int(batch_size), int(iterations), float(learning_rate)
+    options.learning_rate_decay = text(learning_rate_decay)
+    options.initial_factor, options.status, options.convergence = float(initial_factor), int(status), int(convergence)
+    options.seed = int(seed) % (1 << 64)
+    options.silent = 1 if silent else 0
+    session = _Training(silent, transform)
+    options.callback = session.on_event
+    options.transform = session.on_batch
+    result = _capi.TrainingResult()
+    if x_val is not None and y_val is not None:
+        # Named locals keep the arrays and their shape vectors alive during the call.
+        xv, yv = doubles(x_val), doubles(y_val)
+        xv_shape, yv_shape = shape_of(xv), shape_of(yv)
+        validation = (xv.ctypes.data, xv.ndim, xv_shape.ctypes.data, yv.ctypes.data, yv.ndim, yv_shape.ctypes.data)
+    else:
+        validation = (None, 0, None, None, 0, None)
+    status_code = lib.lrp_train(model._handle, x, x.ndim, shape_of(x), y, y.ndim, shape_of(y), *validation,
+                                byref(options), byref(result))
+    if session.error is not None:
+        raise session.error
+    check(status_code)
+    return result.best_iteration, result.best_loss, result.best_accuracy, result.iterations_run
+
+
+def evaluate(model, x, y):
+    """(accuracy, l1 loss) of `model` on (x, y)."""
+    x, y = doubles(x), doubles(y)
+    accuracy, loss = c_double(), c_double()
+    check(lib.lrp_evaluate(model._handle, x, x.ndim, shape_of(x), y, y.ndim, shape_of(y), byref(accuracy), byref(loss)))
+    return accuracy.value, loss.value

@@ -108,3 +108,23 @@ class Sequential(Module):
         """Forgets the activations and gradients every layer keeps."""
         self._sync()
         self._model.clean()
+
+    def train(self, X, Y, Xval=[], Yval=[], batchsize=25, iters=10000, lrate=0.005, lrate_decay=None,
+              lfactor_initial=1.0, status=250, convergence=-1, transform=None, silent=False, seed=None):
+        """Trains the network in place as the toolbox does (see liblrp's lrp_train): batches of `batchsize`
+        distinct random samples, forward, backward(Ypred - Y), update(lrate * factor); every `status`
+        iterations an evaluation on (Xval, Yval) — else on (X, Y) — keeps the parameters of the lowest
+        l1 loss, which the network ends with. `lrate_decay` None/'none', 'sublinear' or 'linear';
+        `convergence` > 0 stops after that many evaluations without improvement; `transform(batch)`
+        returns a transformed copy of each batch. Status lines go to stdout unless `silent`, with a live
+        progress bar when stdout is a terminal. `seed` fixes the drawing of batches; by default it comes
+        from numpy's global generator, so numpy.random.seed makes training reproducible."""
+        from ..model import train as run
+        import numpy as np
+        self._sync()
+        if seed is None:
+            seed = int(np.random.randint(0, 2 ** 62))
+        has_validation = len(Xval) != 0 and len(Yval) != 0
+        run(self._model, X, Y, Xval if has_validation else None, Yval if has_validation else None, batch_size=batchsize,
+            iterations=iters, learning_rate=lrate, learning_rate_decay=lrate_decay, initial_factor=lfactor_initial,
+            status=status, convergence=convergence, seed=seed, transform=transform, silent=silent)
