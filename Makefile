@@ -37,7 +37,7 @@ demo: example
 	done; \
 	end=$$(date +%s%N); echo "demo finished in $$(( (end - start) / 1000000 )) ms; relevance maps are in $(OUT)/"
 
-test: test-deps lib swift-test c-test exports-test example-test
+test: test-deps lib swift-test c-test exports-test example-test python-test package-test
 	@echo "all tests passed"
 
 swift-test: test-deps
@@ -50,12 +50,19 @@ c-test: lib
 exports-test: lib
 	bash Tests/c/check-exports.sh $(LIB) include/lrp.h
 
+python-test: lib
+	python3 -m pytest -q python/tests
+
+package-test: deps
+	bash Tests/python-package.sh
+
 example-test: example
 	SHARED=$(SHARED) bash Tests/c/run-example.sh
 
 bench: lib
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
 	bench/bench $(SHARED)
+	python3 bench/bench_python.py $(SHARED)
 
 clean:
-	rm -rf .build $(OUT) examples/c/explain Tests/c/test_capi bench/bench
+	rm -rf .build .build-python $(OUT) examples/c/explain Tests/c/test_capi bench/bench python/build python/*.egg-info

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), zlib1g-dev, pkg-config
-#   Python packages (tests only, with --tests): numpy, scipy
+#   Python packages (tests only, with --tests): numpy, scipy, pytest
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
@@ -19,8 +19,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--tests" ]; then
-    if ! python3 -c "import numpy, scipy.io" 2>/dev/null; then
-        echo "installing Python packages for the tests: numpy scipy"
-        python3 -m pip install --quiet numpy scipy
+    if ! python3 -c "import numpy, scipy.io, pytest" 2>/dev/null; then
+        echo "installing Python packages for the tests: numpy scipy pytest"
+        python3 -m pip install --quiet numpy scipy pytest
     fi
 fi

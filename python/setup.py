@@ -1,0 +1,44 @@
+"""Builds liblrp.so from the Swift package one folder up — with the Swift runtime linked in statically, so
+the installed package runs on machines without Swift — and bundles it into the `lrp` package.
+
+    pip install ./python        (from the repository root)
+
+Needs Swift 6 and libopenblas-dev/zlib1g-dev at build time; at run time only libopenblas0 and zlib.
+"""
+
+import os
+import shutil
+import subprocess
+
+from setuptools import Distribution, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPOSITORY = os.path.dirname(HERE)
+SCRATCH = os.path.join(REPOSITORY, ".build-python")
+
+
+class BuildWithLibrary(build_py):
+    """build_py that first builds liblrp.so (swift build -c release -Xswiftc -static-stdlib)."""
+
+    def run(self):
+        if not os.path.exists(os.path.join(REPOSITORY, "Package.swift")):
+            raise RuntimeError("liblrp's Package.swift is not at %s: build from the repository's python folder" % REPOSITORY)
+        command = ["swift", "build", "-c", "release", "--product", "lrp", "-Xswiftc", "-static-stdlib",
+                   "--scratch-path", SCRATCH]
+        print(" ".join(command))
+        subprocess.check_call(command, cwd=REPOSITORY)
+        super().run()
+        target = os.path.join(self.build_lib, "lrp")
+        os.makedirs(target, exist_ok=True)
+        shutil.copy2(os.path.join(SCRATCH, "release", "liblrp.so"), os.path.join(target, "liblrp.so"))
+
+
+class BinaryDistribution(Distribution):
+    """The package carries a compiled library, so its wheel is platform-specific."""
+
+    def has_ext_modules(self):
+        return True
+
+
+setup(cmdclass={"build_py": BuildWithLibrary}, distclass=BinaryDistribution)
