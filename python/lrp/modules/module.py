@@ -142,3 +142,21 @@ class ParameterModule(Module):
     @B.setter
     def B(self, values):
         self._set("B", values)
+
+
+class PoolModule(Module):
+    """A pooling module (SumPool, MaxPool): window `pool` and `stride`."""
+
+    def __init__(self, pool=(2, 2), stride=(2, 2)):
+        Module.__init__(self)
+        self._own_layer("%s %d %d %d %d" % (type(self).__name__, pool[0], pool[1], stride[0], stride[1]))
+
+    @property
+    def pool(self):
+        """(ph, pw)."""
+        return self._dims()[0:2]
+
+    @property
+    def stride(self):
+        """(sh, sw)."""
+        return self._dims()[2:4]
