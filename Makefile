@@ -1,6 +1,8 @@
 # liblrp — build, demo, tests and benchmark.
 #
-#   make demo    install what is missing, build liblrp.so and the C example, explain the XOR classifier
+#   make demo    install what is missing, build liblrp.so, explain the project's digit classifiers (and LeNet-5
+#                on MNIST when ../shared is there): grids of heatmaps in out/demo
+#   make c-demo  the C example on the XOR classifier
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
 #   make bench   LeNet-5 and MLP timings at batch 256 (needs ../shared)
 
@@ -12,7 +14,7 @@ CSTRICT := -std=c99 -Wall -Wextra -Werror -O2 -Iinclude
 CLINK   := -L$(BUILD) -llrp -Wl,-rpath,$(CURDIR)/$(BUILD) -lm
 OUT     := out
 
-.PHONY: deps test-deps lib example demo test swift-test c-test exports-test example-test bench clean
+.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,16 +28,18 @@ lib: deps
 example: lib
 	$(CC) $(CSTRICT) examples/c/explain.c -o examples/c/explain $(CLINK)
 
-demo: example
+demo: lib
+	@bash scripts/install-deps.sh --demo
+	python3 examples/python/demo.py --out $(OUT)/demo $$( [ -d $(SHARED)/golden ] && echo --toolbox $(SHARED) )
+
+c-demo: example
 	@mkdir -p $(OUT)
-	@start=$$(date +%s%N); \
-	for rule in simple epsilon:0.01 alphabeta:1 alphabeta:2 ww flat; do \
+	@for rule in simple epsilon:0.01 alphabeta:1 alphabeta:2 ww flat; do \
 	  name=$$(echo $$rule | tr ':' '_'); \
 	  echo "=== XOR classifier, rule $$rule"; \
 	  examples/c/explain models/xor.txt models/xor-inputs.txt --rule $$rule --out $(OUT)/xor-relevance-$$name.npy || exit 1; \
 	  echo; \
-	done; \
-	end=$$(date +%s%N); echo "demo finished in $$(( (end - start) / 1000000 )) ms; relevance maps are in $(OUT)/"
+	done
 
 test: test-deps lib swift-test c-test exports-test example-test python-test package-test
 	@echo "all tests passed"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), zlib1g-dev, pkg-config
-#   Python packages (tests only, with --tests): numpy, scipy, pytest
+#   Python packages: with --demo numpy and scikit-learn (the digits); with --tests also scipy and pytest
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
@@ -18,9 +18,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--tests" ]; then
-    if ! python3 -c "import numpy, scipy.io, pytest" 2>/dev/null; then
-        echo "installing Python packages for the tests: numpy scipy pytest"
-        python3 -m pip install --quiet numpy scipy pytest
+python_packages() {  # $1: imports to try, $2...: packages to install when they fail
+    local imports=$1
+    shift
+    if ! python3 -c "import $imports" 2>/dev/null; then
+        echo "installing Python packages: $*"
+        python3 -m pip install --quiet --disable-pip-version-check "$@"
     fi
-fi
+}
+
+case "${1:-}" in
+    --demo) python_packages "numpy, sklearn" numpy scikit-learn ;;
+    --tests) python_packages "numpy, scipy.io, pytest, sklearn" numpy scipy pytest scikit-learn ;;
+esac

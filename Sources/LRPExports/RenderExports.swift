@@ -41,6 +41,19 @@ public func lrp_render_digit(_ x: UnsafePointer<Double>?, _ height: Int64, _ wid
     }
 }
 
+@_cdecl("lrp_render_text")
+public func lrp_render_text(_ text: UnsafePointer<CChar>?, _ scale: Int32, _ rgb: UnsafeMutablePointer<Double>?,
+                            _ capacity: Int64, _ height: UnsafeMutablePointer<Int64>?, _ width: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_render_text") {
+        let label = try string(text, "text")
+        let (heightOut, widthOut) = (try required(height, "height"), try required(width, "width"))
+        let rendered = try Text.render(label, scale: Int(scale))
+        if capacity > 0 { try deliver(rendered.rgb, to: rgb, capacity: capacity) }
+        heightOut.pointee = Int64(rendered.height)
+        widthOut.pointee = Int64(rendered.width)
+    }
+}
+
 @_cdecl("lrp_image_write")
 public func lrp_image_write(_ path: UnsafePointer<CChar>?, _ rgb: UnsafePointer<Double>?, _ height: Int64, _ width: Int64,
                             _ bytes: UnsafeMutablePointer<UInt8>?) -> lrp_status {

@@ -45,4 +45,5 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_render_heatmap), type(of: LRPExports.lrp_render_heatmap))
     same(type(of: CLRPHeader.lrp_render_digit), type(of: LRPExports.lrp_render_digit))
     same(type(of: CLRPHeader.lrp_image_write), type(of: LRPExports.lrp_image_write))
+    same(type(of: CLRPHeader.lrp_render_text), type(of: LRPExports.lrp_render_text))
 }

@@ -129,6 +129,7 @@ _SIGNATURES = {
     "lrp_array_data": (POINTER(c_double), [_handle]),
     "lrp_render_heatmap": (_status, [_doubles, c_int64, c_int64, c_void_p, c_int32, c_double, c_char_p, c_int32, _doubles, c_int64]),
     "lrp_render_digit": (_status, [_doubles, c_int64, c_int64, c_int32, c_char_p, _doubles, c_int64]),
+    "lrp_render_text": (_status, [c_char_p, c_int32, c_void_p, c_int64, POINTER(c_int64), POINTER(c_int64)]),
     "lrp_image_write": (_status, [c_char_p, _doubles, c_int64, c_int64, c_void_p]),
 }
 

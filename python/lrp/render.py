@@ -94,3 +94,50 @@ def save_image(rgb_images, path, gap=2):
     out = np.empty(image.shape, dtype=np.uint8)
     check(lib.lrp_image_write(os.fsencode(path), image, image.shape[0], image.shape[1], out.ctypes.data))
     return out
+
+
+def text_to_rgb(text, scale=2):
+    """A label as an RGB image: black capitals on white in a 5×7 pixel font, each pixel scale×scale."""
+    import ctypes
+    height, width = ctypes.c_int64(), ctypes.c_int64()
+    encoded = str(text).encode("utf-8")
+    check(lib.lrp_render_text(encoded, int(scale), None, 0, ctypes.byref(height), ctypes.byref(width)))
+    rgb = np.empty((height.value, width.value, 3))
+    check(lib.lrp_render_text(encoded, int(scale), rgb.ctypes.data, rgb.size, ctypes.byref(height), ctypes.byref(width)))
+    return rgb
+
+
+def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2):
+    """Images arranged as a table on white: `rows` is a list of rows, each a list of H×W×3 images (all the
+    same size); optional labels above the columns and left of the rows. Returns the H×W×3 image."""
+    cells = [[np.asarray(image, dtype=np.float64) for image in row] for row in rows]
+    height, width = cells[0][0].shape[:2]
+    columns = max(len(row) for row in cells)
+
+    def fit(image, h, w):
+        """`image` on a white canvas of h×w (cropped if larger)."""
+        canvas = np.ones((h, w, 3))
+        canvas[:min(h, image.shape[0]), :min(w, image.shape[1])] = image[:h, :w]
+        return canvas
+
+    row_texts = [text_to_rgb(label, label_scale) for label in (row_labels or [])]
+    column_texts = [text_to_rgb(label, label_scale) for label in (column_labels or [])]
+    left = max([t.shape[1] for t in row_texts] + [0])
+    cell_width = max([width] + [t.shape[1] for t in column_texts])
+    top = max([t.shape[0] for t in column_texts] + [0])
+    total_h = top + len(cells) * (height + gap)
+    total_w = left + columns * (cell_width + gap)
+    image = np.ones((total_h, total_w, 3))
+    for c, t in enumerate(column_texts):
+        x = left + c * (cell_width + gap) + (cell_width - t.shape[1]) // 2
+        image[:top, x:x + t.shape[1]] = fit(t, top, t.shape[1])
+    for r, row in enumerate(cells):
+        y = top + r * (height + gap)
+        if r < len(row_texts):
+            t = row_texts[r]
+            offset = max(0, (height - t.shape[0]) // 2)
+            image[y + offset:y + offset + t.shape[0], :left] = fit(t, t.shape[0], left)
+        for c, cell in enumerate(row):
+            x = left + c * (cell_width + gap) + (cell_width - width) // 2
+            image[y:y + height, x:x + width] = cell
+    return image

@@ -1,0 +1,99 @@
+"""liblrp's demo: explain classifier decisions on handwritten digits with several LRP rules.
+
+For each of the project's models (models/digits-*.txt, trained on scikit-learn's digits) it explains a
+handful of held-out digits with simple LRP, epsilon, alpha-beta (alpha 1 and 2) and a mix (flat on a
+convolutional first layer — w^2 on a dense one, where flat would give every input the same share — and
+alpha 2 elsewhere), and writes a comparison grid PNG (rows: samples with their true and predicted
+class; columns: the input and one heatmap per rule) plus the raw relevance as .npy. With --toolbox DIR (a
+folder with the LRP Toolbox's models/LeNet-5.txt and data/mnist/) it does the same for LeNet-5 on MNIST.
+
+    python examples/python/demo.py [--samples 6] [--out out/demo] [--toolbox ../shared]
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+import _paths  # noqa: F401
+import data_io
+import digits
+import model_io
+import render
+from modules import Convolution
+
+RULES = [("simple", "simple", None), ("epsilon 0.01", "epsilon", 0.01), ("alpha 1", "alphabeta", 1.),
+         ("alpha 2", "alphabeta", 2.), (None, None, None)]  # the last: a per-layer mix, see explain()
+
+
+def explain(nn, X, labels, name, out, scaling, image_shape, outline_sigma=None):
+    """Explains each sample's predicted class with every rule; writes the grid and the relevance. X is the
+    model's input batch; `image_shape` the (height, width) to draw each sample as."""
+    first = 'flat' if isinstance(nn.modules[0], Convolution) else 'ww'
+    mix_label = "%s + alpha 2" % ("flat" if first == 'flat' else "w^2")
+    Ypred = nn.forward(X)
+    predicted = Ypred.argmax(axis=1)
+    R_init = Ypred * (np.arange(Ypred.shape[1])[None, :] == predicted[:, None])
+    relevance = []
+    for _, rule, param in RULES:
+        if rule is None:  # per-layer presets: flat or w^2 on the first layer, alpha 2 on the others
+            nn.set_lrp_parameters('alphabeta', 2.)
+            nn.modules[0].set_lrp_parameters(first)
+            relevance.append(nn.lrp(R_init))
+        else:
+            relevance.append(nn.lrp(R_init, rule, param))
+    relevance = np.stack(relevance, axis=1)  # samples × rules × input shape
+
+    def image(values):
+        return np.reshape(values, image_shape)
+
+    rows = []
+    for i in range(len(X)):
+        row = [render.digit_to_rgb(image(X[i]), scaling=scaling)]
+        for k in range(len(RULES)):
+            x = image(X[i]) if outline_sigma else None
+            row.append(render.hm_to_rgb(image(relevance[i, k]), X=x, scaling=scaling, sigma=outline_sigma or 2))
+        rows.append(row)
+    picture = render.grid(rows, column_labels=["input"] + [label or mix_label for label, _, _ in RULES],
+                          row_labels=["true %d pred %d" % (labels[i], predicted[i]) for i in range(len(X))])
+    png = os.path.join(out, name + ".png")
+    npy = os.path.join(out, name + "-relevance.npy")
+    render.save_image([picture], png)
+    np.save(npy, relevance)
+    correct = int((predicted == labels).sum())
+    print("%-20s %d/%d samples correct -> %s, %s (relevance %s: samples x rules x input)" %
+          (name, correct, len(X), png, npy, "x".join(str(d) for d in relevance.shape)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=6, help="held-out digits per model (default 6)")
+    parser.add_argument("--out", default="out/demo", help="where the images and arrays go (default out/demo)")
+    parser.add_argument("--models", default=os.path.join(_paths.REPOSITORY, "models"))
+    parser.add_argument("--toolbox", metavar="DIR", help="also explain LeNet-5 on MNIST from the LRP Toolbox's files in DIR")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    start = time.time()
+
+    for name, images in [("digits-mlp", False), ("digits-cnn-sumpool", True), ("digits-cnn-maxpool", True)]:
+        _, _, X_test, Y_test = digits.load(images=images)
+        labels = Y_test.argmax(axis=1)
+        # The first held-out digit of each class 0, 1, 2, ...
+        picks = [int(np.flatnonzero(labels == c)[0]) for c in range(10)][:args.samples]
+        nn = model_io.read(os.path.join(args.models, name + ".txt"))
+        explain(nn, X_test[picks], labels[picks], name, args.out, scaling=6, image_shape=(8, 8))
+
+    if args.toolbox:
+        nn = model_io.read(os.path.join(args.toolbox, "models", "LeNet-5.txt"))
+        images = data_io.read(os.path.join(args.toolbox, "data", "mnist", "test_images.mat"))[:args.samples]
+        labels = data_io.read(os.path.join(args.toolbox, "data", "mnist", "test_labels.npy"))[:args.samples, 0].astype(int)
+        X = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
+                   constant_values=-1.)
+        explain(nn, X, labels, "lenet5-mnist", args.out, scaling=3, image_shape=(32, 32), outline_sigma=2)
+
+    print("demo finished in %.1f s; images and relevance arrays are in %s" % (time.time() - start, args.out))
+
+
+if __name__ == "__main__":
+    main()
