@@ -326,6 +326,12 @@ lrp_status lrp_render_heatmap(const double *r, int64_t height, int64_t width, co
 lrp_status lrp_render_digit(const double *x, int64_t height, int64_t width, int32_t scaling, const char *cmap,
                             double *rgb, int64_t rgb_capacity);
 
+/** Renders `text` (capitals, digits, common punctuation; lower case as capitals) black on white in a 5×7
+ *  pixel font scaled by `scale`, into rgb (height×width×3 values). *height and *width receive the size;
+ *  with capacity 0 (rgb may be NULL) the call only reports them. */
+lrp_status lrp_render_text(const char *text, int32_t scale, double *rgb, int64_t capacity, int64_t *height,
+                           int64_t *width);
+
 /** Writes an RGB image (height×width×3 values in [0, 1]) as a PNG file, each value times 255 truncated to 8
  *  bits as the toolbox's save_image does; when `bytes` is not NULL it receives those height·width·3 bytes.
  *  The file is replaced atomically. */
