@@ -26,8 +26,12 @@ public func lrp_model_append(_ model: OpaquePointer?, _ layer: UnsafePointer<CCh
             let p = try required(pointer, name == "W" ? "weights" : "bias")
             arrays.append(Array(UnsafeBufferPointer(start: p, count: Int(count))))
         }
-        handle.model.append(try spec.make(arrays))
-        handle.pass = ForwardPass(layers: handle.model.layers.count)
+        guard var chain = handle.model as? Sequential else {
+            throw LRPError.unsupported("layers can be appended to chains only; this model is a graph")
+        }
+        chain.append(try spec.make(arrays))
+        handle.model = chain
+        handle.pass = ForwardPass(layers: chain.layerCount)
     }
 }
 
@@ -36,7 +40,7 @@ public func lrp_model_copy(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<
     guarded("lrp_model_copy") {
         let handle = try ModelHandle.from(model)
         let out = try required(out, "out")
-        out.pointee = ModelHandle(try handle.model.deepCopy()).retainedPointer()
+        out.pointee = ModelHandle(try handle.model.deepCopyNetwork()).retainedPointer()
     }
 }
 
@@ -45,12 +49,12 @@ private func parameter(_ handle: ModelHandle, _ layer: Int32, _ name: UnsafePoin
     let index = Int(layer)
     try handle.model.checkLayer(index)
     let key = try string(name, "name")
-    let target = handle.model.layers[index]
-    guard let position = target.parameterNames.firstIndex(of: key) else {
-        let known = target.parameterNames.isEmpty ? "it has none" : "it has " + target.parameterNames.joined(separator: ", ")
-        throw LRPError.argument("layer \(index) (\(target.header)) has no parameter '\(key)' (\(known))")
+    let names = handle.model.parameterNames(of: index)
+    guard let position = names.firstIndex(of: key) else {
+        let known = names.isEmpty ? "it has none" : "it has " + names.joined(separator: ", ")
+        throw LRPError.argument("layer \(index) (\(handle.model.header(of: index))) has no parameter '\(key)' (\(known))")
     }
-    return target.parameters[position]
+    return handle.model.parameters(of: index)[position]
 }
 
 @_cdecl("lrp_layer_parameter")

@@ -2,12 +2,12 @@ import LRP
 
 /// What an `lrp_model *` points to: the model and the traces its layers keep from their last passes.
 final class ModelHandle {
-    var model: Sequential
+    var model: any Network
     var pass: ForwardPass
 
-    init(_ model: Sequential) {
+    init(_ model: any Network) {
         self.model = model
-        pass = ForwardPass(layers: model.layers.count)
+        pass = ForwardPass(layers: model.layerCount)
     }
 
     /// A retained opaque pointer for C.

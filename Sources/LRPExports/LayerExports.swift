@@ -7,7 +7,7 @@ import LRP
 private func trace(_ handle: ModelHandle, _ layer: Int) throws -> LayerTrace {
     try handle.model.checkLayer(layer)
     guard let t = handle.pass.traces[layer] else {
-        throw LRPError.state("layer \(layer) (\(handle.model.layers[layer].header)) has no forward pass yet")
+        throw LRPError.state("layer \(layer) (\(handle.model.header(of: layer))) has no forward pass yet")
     }
     return t
 }
@@ -118,6 +118,6 @@ public func lrp_update(_ model: OpaquePointer?, _ layer: Int32, _ learningRate: 
 public func lrp_model_clean(_ model: OpaquePointer?) -> lrp_status {
     guarded("lrp_model_clean") {
         let handle = try ModelHandle.from(model)
-        handle.pass = ForwardPass(layers: handle.model.layers.count)
+        handle.pass = ForwardPass(layers: handle.model.layerCount)
     }
 }

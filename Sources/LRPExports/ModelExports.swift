@@ -44,7 +44,7 @@ public func lrp_model_free(_ model: OpaquePointer?) {
 @_cdecl("lrp_model_layer_count")
 public func lrp_model_layer_count(_ model: OpaquePointer?) -> Int32 {
     guard let handle = try? ModelHandle.from(model) else { return -1 }
-    return Int32(clamping: handle.model.layers.count)
+    return Int32(clamping: handle.model.layerCount)
 }
 
 @_cdecl("lrp_model_layer_describe")
@@ -55,7 +55,7 @@ public func lrp_model_layer_describe(_ model: OpaquePointer?, _ layer: Int32, _ 
         let buffer = try required(buffer, "buf")
         let index = Int(layer)
         try handle.model.checkLayer(index)
-        try copyString(handle.model.layers[index].header, to: buffer, capacity: capacity, "the description")
+        try copyString(handle.model.header(of: index), to: buffer, capacity: capacity, "the description")
     }
 }
 
@@ -112,7 +112,7 @@ public func lrp_set_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: Unsafe
         let handle = try ModelHandle.from(model)
         let rule = try Rule(name: try string(rule, "rule"), parameter: parameter)
         if layer == -1 {
-            try handle.model.setPreset(rule)
+            try handle.model.setPreset(rule, layer: nil)
         } else {
             try handle.model.setPreset(rule, layer: Int(layer))
         }

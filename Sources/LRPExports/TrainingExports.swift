@@ -99,7 +99,7 @@ public func lrp_train(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ xR
         }
         let outcome = try handle.model.train(x: samples, y: targets, validation: validation, options: options,
                                              transform: transform, report: report)
-        handle.pass = ForwardPass(layers: handle.model.layers.count)
+        handle.pass = ForwardPass(layers: handle.model.layerCount)
         resultPointer?.pointee = lrp_training_result(best_iteration: Int64(outcome.bestIteration), best_loss: outcome.bestLoss,
                                                      best_accuracy: outcome.bestAccuracy, iterations_run: Int64(outcome.iterationsRun))
     }

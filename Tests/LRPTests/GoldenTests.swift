@@ -47,7 +47,7 @@ struct GoldenTests {
     func swiftAPI(_ golden: GoldenCase) throws {
         let arrays = try golden.arrays()
         let rules = try golden.rules()
-        var model = try ModelFormats.read(path: Shared.path(golden.modelPath))
+        var model = try readChain(Shared.path(golden.modelPath))
         let x = try #require(arrays["X"]), y = try #require(arrays["Y"]), rInit = try #require(arrays["R_init"])
         let pass = try model.forward(x)
         expectClose(try #require(pass.output), y, "\(golden) Y")

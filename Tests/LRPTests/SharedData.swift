@@ -59,3 +59,11 @@ func expectClose(_ actual: Tensor, _ expected: Tensor, tolerance: Double = 1e-9,
     }
     #expect(error <= tolerance, "\(what): relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
 }
+
+/// Reads a model file that holds a chain of layers.
+func readChain(_ path: String, format: String? = nil) throws -> Sequential {
+    guard let chain = try ModelFormats.read(path: path, format: format) as? Sequential else {
+        throw LRPError.state("'\(path)' holds a graph, not a chain")
+    }
+    return chain
+}

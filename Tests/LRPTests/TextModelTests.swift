@@ -28,7 +28,7 @@ struct TextModelTests {
         let model = try Self.everyLayerModel()
         let path = folder.path("model.txt")
         try ModelFormats.write(model, path: path)
-        let back = try ModelFormats.read(path: path)
+        let back = try readChain(path)
         #expect(back.layers.map(\.header) == model.layers.map(\.header))
         for (a, b) in zip(model.layers, back.layers) {
             if let a = a as? Convolution, let b = b as? Convolution {
@@ -51,9 +51,9 @@ struct TextModelTests {
     func sharedModelsRoundTrip() throws {
         let folder = try TemporaryFolder()
         for name in ["LeNet-5.txt", "mlp-rect.txt", "xor_net_small.txt"] {
-            let model = try ModelFormats.read(path: Shared.path("models/\(name)"))
+            let model = try readChain(Shared.path("models/\(name)"))
             try ModelFormats.write(model, path: folder.path(name))
-            let back = try ModelFormats.read(path: folder.path(name))
+            let back = try readChain(folder.path(name))
             let text = try TextModelFormat().serialize(model)
             #expect(text == (try TextModelFormat().serialize(back)), "\(name)")
         }
@@ -64,7 +64,7 @@ struct TextModelTests {
         let folder = try TemporaryFolder()
         let current = try folder.write("current.txt", "Linear 2 3\n1 2 3 4 5 6\n0.5 -0.5 0\nTanh\n")
         let older = try folder.write("older.txt", "Linear 2 3\r\n1 2 3\r\n4 5 6\r\n0.5 -0.5 0\r\n\r\nTanh\r\n")
-        let a = try ModelFormats.read(path: current), b = try ModelFormats.read(path: older)
+        let a = try readChain(current), b = try readChain(older)
         let la = try #require(a.layers[0] as? Linear), lb = try #require(b.layers[0] as? Linear)
         #expect(la.weights.data == [1, 2, 3, 4, 5, 6] && lb.weights == la.weights && lb.bias == la.bias)
         #expect(b.layers.count == 2)
@@ -96,7 +96,7 @@ struct TextModelTests {
         let folder = try TemporaryFolder()
         let path = try folder.write("bad.txt", content)
         do {
-            _ = try ModelFormats.read(path: path)
+            _ = try readChain(path)
             Issue.record("no error for \(content.debugDescription)")
         } catch let error as LRPError {
             guard case .format = error else { Issue.record("\(error) is not a format error"); return }
@@ -122,7 +122,7 @@ struct TextModelTests {
             let path = folder.path("corrupt.txt")
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             do {
-                let model = try ModelFormats.read(path: path)
+                let model = try readChain(path)
                 read += 1
                 // What reads must also run (or fail with an error) on a fitting input.
                 if let pass = try? model.forward(try Tensor(shape: [1, 10, 10, 2], data: random.uniform(200))),
@@ -141,18 +141,18 @@ struct TextModelTests {
     func fileErrors() throws {
         let folder = try TemporaryFolder()
         #expect(throws: LRPError.io("cannot open '\(folder.path("nope.txt"))': No such file or directory")) {
-            try ModelFormats.read(path: folder.path("nope.txt"))
+            try readChain(folder.path("nope.txt"))
         }
         #expect(throws: LRPError.io("cannot read '\(folder.url.path)': it is a directory")) {
-            try ModelFormats.read(path: folder.url.path, format: "txt")
+            try readChain(folder.url.path, format: "txt")
         }
         do {
-            _ = try ModelFormats.read(path: folder.path("model.bin"))
+            _ = try readChain(folder.path("model.bin"))
             Issue.record("an unknown extension was accepted")
         } catch let error as LRPError {
             #expect(error == .unsupported("cannot tell the model format of '\(folder.path("model.bin"))' from its extension (known: .txt); name the format"))
         }
-        #expect(throws: LRPError.self) { try ModelFormats.read(path: folder.path("m.txt"), format: "onnx") }
+        #expect(throws: LRPError.self) { try readChain(folder.path("m.txt"), format: "onnx") }
     }
 
     @Test("a failed write leaves the existing file as it was")

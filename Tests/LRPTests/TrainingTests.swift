@@ -9,7 +9,7 @@ struct TrainingGoldenTests {
     @Test("backward DX and updated weights through the Swift API")
     func swiftAPI() throws {
         let arrays = try GoldenCase.all[1].arrays()
-        let model = try ModelFormats.read(path: Shared.path("models/LeNet-5.txt"))
+        let model = try readChain(Shared.path("models/LeNet-5.txt"))
         var pass = try model.forward(try #require(arrays["X"]))
         let dx = try model.backward(try #require(arrays["DY"]), pass: &pass)
         expectClose(dx, try #require(arrays["DX"]), "DX")

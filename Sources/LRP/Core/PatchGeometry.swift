@@ -47,6 +47,7 @@ struct PatchGeometry: Sendable, Equatable {
         switch kind {
         case .dense: return true
         case .windows(let w):
+            guard !w.reachesOutside else { return false }
             let pointwise = w.windowHeight == 1 && w.windowWidth == 1 && w.strideHeight == 1 && w.strideWidth == 1
             let whole = w.windowHeight == w.inputHeight && w.windowWidth == w.inputWidth
             return pointwise || whole
@@ -62,12 +63,33 @@ struct PatchGeometry: Sendable, Equatable {
         case .windows(let w):
             let rowLength = w.windowWidth * w.channels
             var dst = out
-            w.forEachWindow(rows) { base in
-                var src = x + base
-                for _ in 0..<w.windowHeight {
-                    dst.update(from: src, count: rowLength)
+            guard w.reachesOutside else {
+                w.forEachWindow(rows) { base in
+                    var src = x + base
+                    for _ in 0..<w.windowHeight {
+                        dst.update(from: src, count: rowLength)
+                        dst += rowLength
+                        src += w.inputRowStride
+                    }
+                }
+                return
+            }
+            // Windows over padding: what lies outside the input reads as zero.
+            let d = w.channels
+            w.forEachWindowIndex(rows) { n, oh, ow in
+                let (row, column) = w.origin(oh, ow)
+                let inside = w.insideRows(row), columns = w.insideColumns(column)
+                let sample = x + n * w.inputSampleSize
+                for kh in 0..<w.windowHeight {
+                    if inside.contains(kh) {
+                        let src = sample + (row + kh) * w.inputRowStride + (column + columns.lowerBound) * d
+                        dst.update(repeating: 0, count: columns.lowerBound * d)
+                        (dst + columns.lowerBound * d).update(from: src, count: columns.count * d)
+                        (dst + columns.upperBound * d).update(repeating: 0, count: (w.windowWidth - columns.upperBound) * d)
+                    } else {
+                        dst.update(repeating: 0, count: rowLength)
+                    }
                     dst += rowLength
-                    src += w.inputRowStride
                 }
             }
         }
@@ -83,36 +105,126 @@ struct PatchGeometry: Sendable, Equatable {
         case .windows(let w):
             let rowLength = w.windowWidth * w.channels
             var src = cols
-            w.forEachWindow(rows) { base in
-                var dst = r + base
-                for _ in 0..<w.windowHeight {
-                    for i in 0..<rowLength { dst[i] += src[i] }
-                    src += rowLength
-                    dst += w.inputRowStride
+            guard w.reachesOutside else {
+                w.forEachWindow(rows) { base in
+                    var dst = r + base
+                    for _ in 0..<w.windowHeight {
+                        for i in 0..<rowLength { dst[i] += src[i] }
+                        src += rowLength
+                        dst += w.inputRowStride
+                    }
                 }
+                return
+            }
+            // What lands on padding is dropped.
+            let d = w.channels
+            w.forEachWindowIndex(rows) { n, oh, ow in
+                let (row, column) = w.origin(oh, ow)
+                let inside = w.insideRows(row), columns = w.insideColumns(column)
+                let sample = r + n * w.inputSampleSize
+                for kh in inside {
+                    let dst = sample + (row + kh) * w.inputRowStride + (column + columns.lowerBound) * d
+                    let from = src + kh * rowLength + columns.lowerBound * d
+                    for i in 0..<(columns.count * d) { dst[i] += from[i] }
+                }
+                src += w.windowHeight * rowLength
             }
         }
     }
 }
 
-/// The geometry of a sliding window over an N×H×W×C image without padding: output size
-/// Hout = (H − hf) div sh + 1, Wout = (W − wf) div sw + 1 (the toolbox's convention).
+/// Where windows sit relative to the input: its padding and how the output size is rounded.
+public struct WindowPlacement: Sendable, Equatable {
+    /// Padding around the input.
+    public enum Padding: Sendable, Equatable {
+        /// Rows/columns of zeros (or −∞ for max pooling) on each side.
+        case explicit(top: Int, bottom: Int, left: Int, right: Int)
+        /// Keras/TensorFlow 'same': output ceil(H/s), padding split with the odd one at the bottom/right.
+        case same
+    }
+
+    /// The padding.
+    public var padding: Padding
+    /// Caffe's pooling rounds the output size up (windows may then run past the padded input).
+    public var roundUp: Bool
+
+    /// No padding, output sizes rounded down (the toolbox's and Keras' 'valid').
+    public static let valid = WindowPlacement(padding: .explicit(top: 0, bottom: 0, left: 0, right: 0), roundUp: false)
+
+    /// A placement; negative paddings are refused.
+    public init(padding: Padding, roundUp: Bool = false) {
+        self.padding = padding
+        self.roundUp = roundUp
+    }
+
+    /// True for 'valid' (nothing to pad, rounding down).
+    public var isValid: Bool { self == .valid }
+
+    /// The options of a header line: "pad=same", "pad=t,b,l,r", "round=up"; none for 'valid'.
+    var options: [String] {
+        var out: [String] = []
+        switch padding {
+        case .same: out.append("pad=same")
+        case .explicit(let t, let b, let l, let r) where t != 0 || b != 0 || l != 0 || r != 0:
+            out.append("pad=\(t),\(b),\(l),\(r)")
+        default: break
+        }
+        if roundUp { out.append("round=up") }
+        return out
+    }
+}
+
+/// The geometry of a sliding window over an N×H×W×C image: window hf×wf, stride sh×sw, and a placement.
+/// Output rows oh cover input rows oh·sh − padTop ..< oh·sh − padTop + hf; rows outside the input are
+/// padding. Without padding and rounding down: Hout = (H − hf) div sh + 1 (the toolbox's convention).
 struct WindowGeometry: Sendable, Equatable {
     let inputHeight: Int, inputWidth: Int, channels: Int
     let windowHeight: Int, windowWidth: Int
     let strideHeight: Int, strideWidth: Int
+    /// The padding actually applied (for 'same' it depends on the input size).
+    let padTop: Int, padBottom: Int, padLeft: Int, padRight: Int
     let outputHeight: Int, outputWidth: Int
 
     /// The geometry for an input of H×W×C, or a shape error when the window does not fit.
-    init(height: Int, width: Int, channels: Int, window: (Int, Int), stride: (Int, Int)) throws {
-        guard height >= window.0, width >= window.1 else {
-            throw LRPError.shape("window \(window.0)×\(window.1) does not fit an input of \(height)×\(width)")
-        }
+    init(height: Int, width: Int, channels: Int, window: (Int, Int), stride: (Int, Int),
+         placement: WindowPlacement = .valid) throws {
         inputHeight = height; inputWidth = width; self.channels = channels
         windowHeight = window.0; windowWidth = window.1
         strideHeight = stride.0; strideWidth = stride.1
-        outputHeight = (height - window.0) / stride.0 + 1
-        outputWidth = (width - window.1) / stride.1 + 1
+        func along(_ size: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int) throws -> (Int, Int, Int) {
+            switch placement.padding {
+            case .same:
+                let out = (size + s - 1) / s
+                let total = Swift.max((out - 1) * s + k - size, 0)
+                return (out, total / 2, total - total / 2)
+            case .explicit:
+                guard before >= 0, after >= 0 else { throw LRPError.argument("padding must be ≥ 0, got \(before), \(after)") }
+                let span = size + before + after - k
+                guard span >= 0 else {
+                    throw LRPError.shape("window \(window.0)×\(window.1) does not fit an input of \(height)×\(width)\(before + after > 0 ? " with its padding" : "")")
+                }
+                var out = (placement.roundUp ? (span + s - 1) / s : span / s) + 1
+                // Caffe: the last window must start inside the input or its leading padding.
+                if placement.roundUp && before > 0 && (out - 1) * s >= size + before { out -= 1 }
+                return (out, before, after)
+            }
+        }
+        var (t, b, l, r) = (0, 0, 0, 0)
+        if case .explicit(let pt, let pb, let pl, let pr) = placement.padding { (t, b, l, r) = (pt, pb, pl, pr) }
+        let vertical = try along(height, window.0, stride.0, t, b)
+        let horizontal = try along(width, window.1, stride.1, l, r)
+        outputHeight = vertical.0; padTop = vertical.1; padBottom = vertical.2
+        outputWidth = horizontal.0; padLeft = horizontal.1; padRight = horizontal.2
+        guard outputHeight >= 1, outputWidth >= 1 else {
+            throw LRPError.shape("window \(window.0)×\(window.1) does not fit an input of \(height)×\(width)")
+        }
+    }
+
+    /// True when some window reaches outside the input (padding, or rounding up).
+    var reachesOutside: Bool {
+        padTop > 0 || padLeft > 0 ||
+            (outputHeight - 1) * strideHeight - padTop + windowHeight > inputHeight ||
+            (outputWidth - 1) * strideWidth - padLeft + windowWidth > inputWidth
     }
 
     /// Elements between vertically adjacent pixels of the input (W·C).
@@ -120,10 +232,27 @@ struct WindowGeometry: Sendable, Equatable {
     /// Elements of one input sample (H·W·C).
     var inputSampleSize: Int { inputHeight * inputWidth * channels }
 
-    /// Calls `body` with the offset of the top-left input element of each window in `rows` (output pixels
-    /// numbered n·Hout·Wout + oh·Wout + ow), in order.
+    /// The first input row and column of window (oh, ow) (negative inside the padding).
     @inline(__always)
-    func forEachWindow(_ rows: Range<Int>, _ body: (Int) -> Void) {
+    func origin(_ oh: Int, _ ow: Int) -> (row: Int, column: Int) {
+        (oh * strideHeight - padTop, ow * strideWidth - padLeft)
+    }
+
+    /// The window rows (0 ..< hf) that fall inside the input for a window starting at input row `row`.
+    @inline(__always)
+    func insideRows(_ row: Int) -> Range<Int> {
+        Swift.max(0, -row)..<Swift.max(Swift.max(0, -row), Swift.min(windowHeight, inputHeight - row))
+    }
+
+    /// The window columns (0 ..< wf) inside the input for a window starting at input column `column`.
+    @inline(__always)
+    func insideColumns(_ column: Int) -> Range<Int> {
+        Swift.max(0, -column)..<Swift.max(Swift.max(0, -column), Swift.min(windowWidth, inputWidth - column))
+    }
+
+    /// Calls `body(n, oh, ow)` for each window in `rows` (output pixels numbered n·Hout·Wout + oh·Wout + ow).
+    @inline(__always)
+    func forEachWindowIndex(_ rows: Range<Int>, _ body: (Int, Int, Int) -> Void) {
         guard !rows.isEmpty else { return }
         let perSample = outputHeight * outputWidth
         var n = rows.lowerBound / perSample
@@ -131,12 +260,21 @@ struct WindowGeometry: Sendable, Equatable {
         var oh = rest / outputWidth
         var ow = rest % outputWidth
         for _ in rows {
-            body(n * inputSampleSize + (oh * strideHeight) * inputRowStride + (ow * strideWidth) * channels)
+            body(n, oh, ow)
             ow += 1
             if ow == outputWidth {
                 ow = 0; oh += 1
                 if oh == outputHeight { oh = 0; n += 1 }
             }
+        }
+    }
+
+    /// Calls `body` with the offset of the top-left input element of each window in `rows` — for windows
+    /// that lie inside the input (callers check `reachesOutside`).
+    @inline(__always)
+    func forEachWindow(_ rows: Range<Int>, _ body: (Int) -> Void) {
+        forEachWindowIndex(rows) { n, oh, ow in
+            body(n * inputSampleSize + (oh * strideHeight - padTop) * inputRowStride + (ow * strideWidth - padLeft) * channels)
         }
     }
 }

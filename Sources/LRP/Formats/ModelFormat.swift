@@ -7,9 +7,9 @@ public protocol ModelFormat: Sendable {
     /// File extensions (lower case, no dot) that select this format when no name is given.
     var extensions: [String] { get }
     /// Reads a model from `path`.
-    func read(path: String) throws -> Sequential
+    func read(path: String) throws -> any Network
     /// Writes `model` to `path`.
-    func write(_ model: Sequential, path: String) throws
+    func write(_ model: any Network, path: String) throws
 }
 
 /// The registry of model formats: lookup by name or by a path's extension.
@@ -38,12 +38,12 @@ public enum ModelFormats {
     }
 
     /// Reads a model from `path` in format `name` (nil: from the extension).
-    public static func read(path: String, format name: String? = nil) throws -> Sequential {
+    public static func read(path: String, format name: String? = nil) throws -> any Network {
         try resolve(name, path: path).read(path: path)
     }
 
     /// Writes `model` to `path` in format `name` (nil: from the extension).
-    public static func write(_ model: Sequential, path: String, format name: String? = nil) throws {
+    public static func write(_ model: any Network, path: String, format name: String? = nil) throws {
         try resolve(name, path: path).write(model, path: path)
     }
 }

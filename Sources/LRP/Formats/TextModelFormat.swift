@@ -15,13 +15,16 @@ public struct TextModelFormat: ModelFormat {
     /// The format.
     public init() {}
 
-    public func read(path: String) throws -> Sequential {
+    public func read(path: String) throws -> any Network {
         let bytes = try FileIO.read(path)
         return try withContext("'\(path)'") { try parse(bytes) }
     }
 
-    public func write(_ model: Sequential, path: String) throws {
-        try FileIO.writeAtomically(Array(serialize(model).utf8), to: path)
+    public func write(_ model: any Network, path: String) throws {
+        guard let chain = model as? Sequential else {
+            throw LRPError.unsupported("the text format holds chains of layers only; write this graph in the npz model format")
+        }
+        try FileIO.writeAtomically(Array(serialize(chain).utf8), to: path)
     }
 
     /// The text of `model` in the current form.

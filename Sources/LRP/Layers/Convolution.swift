@@ -1,6 +1,8 @@
-/// A 2-D convolution without padding over N×H×W×D images (the toolbox's
-/// `Convolution(filtersize=(hf, wf, df, nf), stride=(sh, sw))`): W is hf×wf×df×nf, B has nf entries, and the
-/// output is N×Hout×Wout×nf with Hout = (H − hf) div sh + 1, Wout = (W − wf) div sw + 1.
+/// A 2-D convolution over N×H×W×D images (the toolbox's `Convolution(filtersize=(hf, wf, df, nf),
+/// stride=(sh, sw))`): W is hf×wf×df×nf, B has nf entries, and without padding the output is
+/// N×Hout×Wout×nf with Hout = (H − hf) div sh + 1, Wout = (W − wf) div sw + 1. A placement adds zero padding
+/// (explicit, or Keras 'same'); with `groups` > 1 (Caffe) each group of df/groups input channels feeds its
+/// nf/groups filters only, and W holds zeros between groups.
 ///
 /// Computed as a matrix product over patches (im2col), in chunks of output pixels.
 public struct Convolution: Layer {
@@ -16,10 +18,15 @@ public struct Convolution: Layer {
     public let weights: Tensor
     /// B, nf values (shared like `weights`).
     public let bias: Tensor
+    /// Padding (and rounding) of the windows.
+    public let placement: WindowPlacement
+    /// Channel groups (1: every filter sees every input channel).
+    public let groups: Int
 
     /// A layer with the given filter bank (hf·wf·df·nf values, C order) and bias (nf values).
     public init(filterHeight: Int, filterWidth: Int, inputChannels: Int, filters: Int,
-                strideHeight: Int, strideWidth: Int, weights: [Double], bias: [Double]) throws {
+                strideHeight: Int, strideWidth: Int, weights: [Double], bias: [Double],
+                placement: WindowPlacement = .valid, groups: Int = 1) throws {
         let filterShape = [filterHeight, filterWidth, inputChannels, filters]
         try Self.validate(filterShape, strideHeight, strideWidth)
         let count = try Shape.count(filterShape)
@@ -30,19 +37,25 @@ public struct Convolution: Layer {
             throw LRPError.shape("Convolution with \(filters) filters needs \(filters) bias values, got \(bias.count)")
         }
         try self.init(weights: try Tensor(shape: filterShape, data: weights), bias: try Tensor(shape: [filters], data: bias),
-                      strideHeight: strideHeight, strideWidth: strideWidth)
+                      strideHeight: strideHeight, strideWidth: strideWidth, placement: placement, groups: groups)
     }
 
     /// A layer sharing the given parameter tensors (W of shape hf×wf×df×nf, B of shape nf).
-    public init(weights: Tensor, bias: Tensor, strideHeight: Int, strideWidth: Int) throws {
+    public init(weights: Tensor, bias: Tensor, strideHeight: Int, strideWidth: Int,
+                placement: WindowPlacement = .valid, groups: Int = 1) throws {
         guard weights.rank == 4, bias.shape == [weights.shape[3]] else {
             throw LRPError.shape("Convolution needs W of shape hf×wf×df×nf and B of shape nf, got \(Shape.describe(weights.shape)) and \(Shape.describe(bias.shape))")
         }
         try Self.validate(weights.shape, strideHeight, strideWidth)
+        guard groups >= 1, weights.shape[2] % groups == 0, weights.shape[3] % groups == 0 else {
+            throw LRPError.argument("Convolution groups (\(groups)) must divide its \(weights.shape[2]) input channels and \(weights.shape[3]) filters")
+        }
         (filterHeight, filterWidth, inputChannels, filters) = (weights.shape[0], weights.shape[1], weights.shape[2], weights.shape[3])
         (self.strideHeight, self.strideWidth) = (strideHeight, strideWidth)
         self.weights = weights
         self.bias = bias
+        self.placement = placement
+        self.groups = groups
     }
 
     /// Checks sizes and strides (≥ 1) and that the receptive field fits BLAS's 32-bit sizes.
@@ -57,7 +70,8 @@ public struct Convolution: Layer {
     }
 
     public var header: String {
-        "Convolution \(filterHeight) \(filterWidth) \(inputChannels) \(filters) \(strideHeight) \(strideWidth)"
+        (["Convolution \(filterHeight) \(filterWidth) \(inputChannels) \(filters) \(strideHeight) \(strideWidth)"]
+            + placement.options + (groups > 1 ? ["groups=\(groups)"] : [])).joined(separator: " ")
     }
 
     /// The window geometry for an input shape, with shape errors that name the mismatch.
@@ -67,7 +81,7 @@ public struct Convolution: Layer {
             throw LRPError.shape("expects \(inputChannels) input channels (N×H×W×\(inputChannels)), got \(Shape.describe(shape))")
         }
         return try WindowGeometry(height: shape[1], width: shape[2], channels: inputChannels,
-                                  window: (filterHeight, filterWidth), stride: (strideHeight, strideWidth))
+                                  window: (filterHeight, filterWidth), stride: (strideHeight, strideWidth), placement: placement)
     }
 
     public func outputShape(for shape: [Int]) throws -> [Int] {
@@ -78,7 +92,7 @@ public struct Convolution: Layer {
     /// The affine map of this layer for an input of `shape`.
     func map(for shape: [Int]) throws -> AffineMap {
         AffineMap(geometry: PatchGeometry(kind: .windows(try windows(for: shape)), batch: shape[0]),
-                  weights: weights, bias: bias, outputs: filters)
+                  weights: weights, bias: bias, outputs: filters, groups: groups)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -91,12 +105,20 @@ public struct Convolution: Layer {
         guard tensors.count == 2, tensors[0].shape == weights.shape, tensors[1].shape == bias.shape else {
             throw LRPError.shape("\(header) takes W \(Shape.describe(weights.shape)) and B \(Shape.describe(bias.shape))")
         }
-        return try Convolution(weights: tensors[0], bias: tensors[1], strideHeight: strideHeight, strideWidth: strideWidth)
+        return try Convolution(weights: tensors[0], bias: tensors[1], strideHeight: strideHeight, strideWidth: strideWidth,
+                               placement: placement, groups: groups)
     }
 
     /// The plain gradients: for the input (no scaling), DW and DB.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
         let g = try map(for: x.shape).gradients(dy, input: x)
+        if groups > 1 {
+            // Weights between groups are structurally zero and stay so.
+            let (dw, perGroupIn, perGroupOut) = (g.weights.mutablePointer, inputChannels / groups, filters / groups)
+            for k in 0..<(filterHeight * filterWidth * inputChannels) {
+                for j in 0..<filters where (k % inputChannels) / perGroupIn != j / perGroupOut { dw[k * filters + j] = 0 }
+            }
+        }
         return (g.input, [g.weights, g.bias])
     }
 

@@ -53,7 +53,7 @@ public struct Linear: Layer {
     /// The affine map of this layer for a batch of `batch` samples.
     func map(batch: Int) -> AffineMap {
         AffineMap(geometry: PatchGeometry(kind: .dense(features: inputs), batch: batch),
-                  weights: weights, bias: bias, outputs: outputs)
+                  weights: weights, bias: bias, outputs: outputs, groups: 1)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {

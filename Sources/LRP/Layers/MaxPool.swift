@@ -6,9 +6,9 @@ public struct MaxPool: PoolingLayer {
     public static let name = "MaxPool"
     public let pooling: Pooling
 
-    /// A max pool with window `pool` (ph, pw) and `stride` (sh, sw).
-    public init(pool: (Int, Int), stride: (Int, Int)) throws {
-        pooling = try Pooling(pool: pool, stride: stride, layer: "MaxPool")
+    /// A max pool with window `pool` (ph, pw), `stride` (sh, sw) and placement (padding counts as −∞).
+    public init(pool: (Int, Int), stride: (Int, Int), placement: WindowPlacement = .valid) throws {
+        pooling = try Pooling(pool: pool, stride: stride, placement: placement, layer: "MaxPool")
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -17,10 +17,10 @@ public struct MaxPool: PoolingLayer {
         let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
         w.forEachPart { windows in
             for window in windows {
-                let base = w.base(window), o = op + window * d
-                o.update(from: xp + base, count: d)
-                for offset in w.pixelOffsets.dropFirst() {
-                    let src = xp + base + offset
+                let o = op + window * d
+                o.update(repeating: -Double.infinity, count: d)
+                w.forEachPixel(window) { p in
+                    let src = xp + p
                     for c in 0..<d where src[c] > o[c] { o[c] = src[c] }
                 }
             }
@@ -35,9 +35,9 @@ public struct MaxPool: PoolingLayer {
         let (xp, yp, g, out, d) = (x.pointer, y.pointer, dy.pointer, dx.mutablePointer, w.channels)
         w.forEachPart { windows in
             for window in windows {
-                let base = w.base(window), o = window * d
-                for offset in w.pixelOffsets {
-                    let src = xp + base + offset, dst = out + base + offset
+                let o = window * d
+                w.forEachPixel(window) { p in
+                    let src = xp + p, dst = out + p
                     for c in 0..<d where src[c] == yp[o + c] { dst[c] += g[o + c] }
                 }
             }
@@ -64,15 +64,15 @@ public struct MaxPool: PoolingLayer {
             let scratch = Workspace()
             let tp = scratch.buffer(0, d)
             for window in windows {
-                let base = w.base(window), o = window * d
+                let o = window * d
                 tp.update(repeating: 0, count: d)
-                for offset in w.pixelOffsets {
-                    let src = xp + base + offset
+                w.forEachPixel(window) { p in
+                    let src = xp + p
                     for c in 0..<d where src[c] == yp[o + c] { tp[c] += 1 }
                 }
                 for c in 0..<d { tp[c] = tp[c] > 0 ? rp[o + c] / tp[c] : 0 }
-                for offset in w.pixelOffsets {
-                    let src = xp + base + offset, dst = out + base + offset
+                w.forEachPixel(window) { p in
+                    let src = xp + p, dst = out + p
                     for c in 0..<d where src[c] == yp[o + c] { dst[c] += tp[c] }
                 }
             }

@@ -1,31 +1,38 @@
-/// The window arithmetic shared by SumPool and MaxPool: a pool of ph×pw with stride sh×sw over each channel
-/// of an N×H×W×D image, output N×Hout×Wout×D.
+import Glibc
+
+/// The window arithmetic shared by the pooling layers: a pool of ph×pw with stride sh×sw and a placement
+/// (padding, rounding) over each channel of an N×H×W×D image, output N×Hout×Wout×D.
 public struct Pooling: Sendable {
     /// The pool window (ph, pw).
     public let pool: (height: Int, width: Int)
     /// The stride (sh, sw).
     public let stride: (height: Int, width: Int)
+    /// Padding and rounding.
+    public let placement: WindowPlacement
 
     /// Checks pool and stride sizes (≥ 1).
-    init(pool: (Int, Int), stride: (Int, Int), layer: String) throws {
+    init(pool: (Int, Int), stride: (Int, Int), placement: WindowPlacement = .valid, layer: String) throws {
         guard pool.0 >= 1, pool.1 >= 1, stride.0 >= 1, stride.1 >= 1 else {
             throw LRPError.argument("\(layer) needs pool and stride sizes ≥ 1, got \(pool.0) \(pool.1) \(stride.0) \(stride.1)")
         }
         self.pool = (pool.0, pool.1)
         self.stride = (stride.0, stride.1)
+        self.placement = placement
     }
 
-    /// The "ph pw sh sw" part of the header line.
-    var parameters: String { "\(pool.height) \(pool.width) \(stride.height) \(stride.width)" }
+    /// The "ph pw sh sw" part of the header line, with placement options.
+    var parameters: String {
+        (["\(pool.height) \(pool.width) \(stride.height) \(stride.width)"] + placement.options).joined(separator: " ")
+    }
 
     /// Window size ph·pw.
     var size: Int { pool.height * pool.width }
 
-    /// The window geometry for an input shape, with shape errors that name the mismatch.
+    /// The windows for an input shape, with shape errors that name the mismatch.
     func windows(for shape: [Int]) throws -> Windows {
         try expectRank(shape, 4, "N×H×W×D (rank 4)")
         let g = try WindowGeometry(height: shape[1], width: shape[2], channels: shape[3],
-                                   window: (pool.height, pool.width), stride: (stride.height, stride.width))
+                                   window: (pool.height, pool.width), stride: (stride.height, stride.width), placement: placement)
         return Windows(geometry: g, batch: shape[0])
     }
 
@@ -33,6 +40,118 @@ public struct Pooling: Sendable {
     func outputShape(for shape: [Int]) throws -> [Int] {
         let w = try windows(for: shape)
         return [shape[0], w.geometry.outputHeight, w.geometry.outputWidth, shape[3]]
+    }
+
+    // MARK: Kernels shared by sum-like pools (SumPool, AvgPool)
+
+    /// Y_j = scale_j · (sum of window j's input pixels).
+    func sumForward(_ x: Tensor, scale: (Windows, Int) -> Double) throws -> Tensor {
+        let w = try windows(for: x.shape)
+        let out = try Tensor.zeros(try outputShape(for: x.shape))
+        let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            for window in windows {
+                let o = op + window * d
+                w.forEachPixel(window) { p in
+                    let src = xp + p
+                    for c in 0..<d { o[c] += src[c] }
+                }
+                let factor = scale(w, window)
+                for c in 0..<d { o[c] *= factor }
+            }
+        }
+        return out
+    }
+
+    /// dx_i = Σ_j scale_j · dy_j over the windows j that contain pixel i.
+    func sumBackward(_ dy: Tensor, input x: Tensor, scale: (Windows, Int) -> Double) throws -> Tensor {
+        let w = try windows(for: x.shape)
+        let dx = try Tensor.zeros(x.shape)
+        let (g, out, d) = (dy.pointer, dx.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            for window in windows {
+                let o = window * d, factor = scale(w, window)
+                w.forEachPixel(window) { p in
+                    let dst = out + p
+                    for c in 0..<d { dst[c] += g[o + c] * factor }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// The toolbox's SumPool relevance for `rule` (s_j the plain sum of window j's inputs):
+    /// simple/epsilon R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12 for simple); alphabeta with x⁺ and x⁻;
+    /// ww and flat R_j/(ph·pw) to each pixel of the window (shares that fall on padding are dropped).
+    func sumRelevance(_ r: Tensor, input x: Tensor, rule: Rule) throws -> Tensor {
+        switch rule {
+        case .simple: return try ratioRelevance(r, x, epsilon: 1e-12)
+        case .epsilon(let eps): return try ratioRelevance(r, x, epsilon: eps)
+        case .alphabeta(let alpha): return try alphaBetaRelevance(r, x, alpha: alpha)
+        case .ww, .flat: return try uniformRelevance(r, input: x)
+        }
+    }
+
+    private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon eps: Double) throws -> Tensor {
+        let w = try windows(for: x.shape)
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let qp = scratch.buffer(0, d)
+            for window in windows {
+                let o = window * d
+                qp.update(repeating: 0, count: d)
+                w.forEachPixel(window) { p in
+                    let src = xp + p
+                    for c in 0..<d { qp[c] += src[c] }
+                }
+                for c in 0..<d {
+                    let s = qp[c]
+                    qp[c] = rp[o + c] / (s + (s >= 0 ? eps : -eps))
+                }
+                w.forEachPixel(window) { p in
+                    let src = xp + p, dst = out + p
+                    for c in 0..<d { dst[c] += src[c] * qp[c] }
+                }
+            }
+        }
+        return result
+    }
+
+    private func alphaBetaRelevance(_ r: Tensor, _ x: Tensor, alpha: Double) throws -> Tensor {
+        let beta = 1 - alpha
+        let w = try windows(for: x.shape)
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let qp = scratch.buffer(0, 2 * d), qn = qp + d
+            for window in windows {
+                let o = window * d
+                qp.update(repeating: 0, count: 2 * d)
+                w.forEachPixel(window) { p in
+                    let src = xp + p
+                    for c in 0..<d {
+                        let v = src[c]
+                        qp[c] += Swift.max(v, 0)
+                        qn[c] += Swift.min(v, 0)
+                    }
+                }
+                for c in 0..<d {
+                    qp[c] = alpha == 0 ? 0 : alpha * rp[o + c] / (qp[c] + 1e-16)
+                    qn[c] = beta == 0 ? 0 : beta * rp[o + c] / (qn[c] - 1e-16)
+                }
+                w.forEachPixel(window) { p in
+                    let src = xp + p, dst = out + p
+                    for c in 0..<d {
+                        let v = src[c]
+                        dst[c] += v > 0 ? v * qp[c] : v * qn[c]
+                    }
+                }
+            }
+        }
+        return result
     }
 
     /// ww and flat for pools: every output's relevance spread uniformly over its window, R_j / (ph·pw).
@@ -43,9 +162,9 @@ public struct Pooling: Sendable {
         let share = 1 / Double(size)
         w.forEachPart { windows in
             for window in windows {
-                let base = w.base(window), o = window * d
-                for offset in w.pixelOffsets {
-                    let dst = out + base + offset
+                let o = window * d
+                w.forEachPixel(window) { p in
+                    let dst = out + p
                     for c in 0..<d { dst[c] += rp[o + c] * share }
                 }
             }
@@ -55,13 +174,15 @@ public struct Pooling: Sendable {
 }
 
 /// The windows of a pool over one batch: window `i` (numbered like the output pixels n·Hout·Wout + oh·Wout
-/// + ow) starts at input offset `base(i)`, its pixels lie at `base(i) + pixelOffsets[k]`, and its D outputs
-/// at `i·D`.
+/// + ow) has its D outputs at `i·D`; `forEachPixel(i)` visits the offsets of its input pixels that lie
+/// inside the input.
 struct Windows {
     let geometry: WindowGeometry
     let batch: Int
-    /// Offsets of a window's pixels relative to its first one, row by row.
+    /// Offsets of a window's pixels relative to its first one, row by row (for windows inside the input).
     let pixelOffsets: [Int]
+    /// True when windows reach into padding: pixels are then clipped to the input.
+    let clipped: Bool
 
     init(geometry: WindowGeometry, batch: Int) {
         self.geometry = geometry
@@ -71,6 +192,57 @@ struct Windows {
             for kw in 0..<geometry.windowWidth { offsets.append(kh * geometry.inputRowStride + kw * geometry.channels) }
         }
         pixelOffsets = offsets
+        clipped = geometry.reachesOutside
+    }
+
+    /// Number of windows, N·Hout·Wout.
+    var count: Int { batch * geometry.outputHeight * geometry.outputWidth }
+    /// Channels D.
+    var channels: Int { geometry.channels }
+
+    /// (n, oh, ow) of window `i`.
+    @inline(__always)
+    func index(_ i: Int) -> (Int, Int, Int) {
+        let g = geometry
+        let perSample = g.outputHeight * g.outputWidth
+        let n = i / perSample, rest = i - n * perSample
+        let oh = rest / g.outputWidth
+        return (n, oh, rest - oh * g.outputWidth)
+    }
+
+    /// Calls `body` with the input offset of each pixel of window `i` that lies inside the input.
+    @inline(__always)
+    func forEachPixel(_ i: Int, _ body: (Int) -> Void) {
+        let g = geometry
+        let (n, oh, ow) = index(i)
+        let (row, column) = g.origin(oh, ow)
+        if !clipped {
+            let base = n * g.inputSampleSize + row * g.inputRowStride + column * g.channels
+            for offset in pixelOffsets { body(base + offset) }
+            return
+        }
+        let columns = g.insideColumns(column)
+        for kh in g.insideRows(row) {
+            let rowBase = n * g.inputSampleSize + (row + kh) * g.inputRowStride
+            for kw in columns { body(rowBase + (column + kw) * g.channels) }
+        }
+    }
+
+    /// The number of window `i`'s pixels inside the input.
+    func insideCount(_ i: Int) -> Int {
+        let (_, oh, ow) = index(i)
+        let (row, column) = geometry.origin(oh, ow)
+        return geometry.insideRows(row).count * geometry.insideColumns(column).count
+    }
+
+    /// Caffe's divisor for window `i`: the window clipped to the padded input.
+    func paddedCount(_ i: Int) -> Int {
+        let g = geometry
+        let (_, oh, ow) = index(i)
+        let (row, column) = g.origin(oh, ow)
+        let rows = Swift.min(row + g.windowHeight, g.inputHeight + g.padBottom) - row
+        let columns = Swift.min(column + g.windowWidth, g.inputWidth + g.padRight) - column
+        return Swift.max(rows, 0) * Swift.max(columns, 0)
     }
 
     /// Calls `body` with ranges of window indices, whole samples per range, in parallel (samples occupy
@@ -81,20 +253,5 @@ struct Windows {
         Parallel.forEachPart(batch, grain: grain) { samples in
             body((samples.lowerBound * perSample)..<(samples.upperBound * perSample))
         }
-    }
-
-    /// Number of windows, N·Hout·Wout.
-    var count: Int { batch * geometry.outputHeight * geometry.outputWidth }
-    /// Channels D.
-    var channels: Int { geometry.channels }
-
-    /// Input offset of the first pixel of window `i`.
-    @inline(__always)
-    func base(_ i: Int) -> Int {
-        let g = geometry
-        let perSample = g.outputHeight * g.outputWidth
-        let n = i / perSample, rest = i - n * perSample
-        let oh = rest / g.outputWidth, ow = rest - oh * g.outputWidth
-        return n * g.inputSampleSize + oh * g.strideHeight * g.inputRowStride + ow * g.strideWidth * g.channels
     }
 }

@@ -1,18 +1,26 @@
 /// What one layer keeps from its last forward pass (its input and output) and from its last backward pass
 /// (the gradients of its parameters) — what a toolbox module stores in its X, Y, dW and dB.
 public struct LayerTrace: Sendable {
-    /// The layer's input.
-    public let input: Tensor
+    /// The layer's inputs (one, or several for a merge node of a graph).
+    public let inputs: [Tensor]
     /// The layer's output.
     public let output: Tensor
     /// The parameter gradients of the last backward pass through this trace (empty before any).
     public internal(set) var gradients: [Tensor] = []
 
-    /// A trace of a forward pass.
+    /// A trace of a single-input layer's forward pass.
     public init(input: Tensor, output: Tensor) {
-        self.input = input
+        self.init(inputs: [input], output: output)
+    }
+
+    /// A trace of a merge node's forward pass.
+    public init(inputs: [Tensor], output: Tensor) {
+        self.inputs = inputs
         self.output = output
     }
+
+    /// The (first) input.
+    public var input: Tensor { inputs.first ?? output }
 }
 
 /// The traces of all layers of a model. A full forward pass fills every entry; running one layer on its
@@ -26,8 +34,8 @@ public struct ForwardPass: Sendable {
         traces = Array(repeating: nil, count: layers)
     }
 
-    /// The first layer's input (the batch of the last full pass), if it ran.
-    public var input: Tensor? { traces.first??.input }
-    /// The last layer's output, if it ran.
-    public var output: Tensor? { traces.last??.output }
+    /// The model's input of the last full pass, if there was one.
+    public internal(set) var input: Tensor?
+    /// The model's output of the last full pass, if there was one.
+    public internal(set) var output: Tensor?
 }

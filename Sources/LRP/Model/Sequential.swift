@@ -4,7 +4,7 @@
 /// is a `ForwardPass` the caller keeps, so one model can explain many batches. Parameters are shared
 /// storage: `update` writes them in place, and so does every copy of the model that shares them
 /// (`deepCopy` gives a model with its own).
-public struct Sequential: Sendable {
+public struct Sequential: Network {
     /// The layers, first to last.
     public private(set) var layers: [any Layer]
     /// The rule each layer uses when `relevance` is given no rule (default `simple`).
@@ -16,10 +16,10 @@ public struct Sequential: Sendable {
         self.presets = Array(repeating: .simple, count: layers.count)
     }
 
-    /// "layer 3 (Linear 784 300)", the prefix of messages about one layer.
-    func context(_ index: Int) -> String { "layer \(index) (\(layers[index].header))" }
+    public var layerCount: Int { layers.count }
+    public func header(of index: Int) -> String { layers[index].header }
+    public func parameters(of index: Int) -> [Tensor] { layers[index].parameters }
 
-    /// Checks that `index` names a layer; the error gives the valid range.
     public func checkLayer(_ index: Int) throws {
         guard layers.indices.contains(index) else {
             throw LRPError.argument("layer \(index) out of range (the model has \(layers.count) layers, 0 … \(layers.count - 1))")
@@ -39,9 +39,10 @@ public struct Sequential: Sendable {
         return copy
     }
 
+    public func deepCopyNetwork() throws -> any Network { try deepCopy() }
+
     // MARK: Forward
 
-    /// The output shape for an input of `shape`, checking every layer in turn.
     public func outputShape(for shape: [Int]) throws -> [Int] {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
         var current = shape
@@ -51,13 +52,11 @@ public struct Sequential: Sendable {
         return current
     }
 
-    /// The output shape of layer `index` alone for an input of `shape`.
     public func outputShape(for shape: [Int], layer index: Int) throws -> [Int] {
         try checkLayer(index)
         return try withContext(context(index)) { try layers[index].outputShape(for: shape) }
     }
 
-    /// Runs the batch `x` through all layers; the pass keeps every layer's input and output.
     public func forward(_ x: Tensor) throws -> ForwardPass {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
         _ = try Shape.validateInput(x.shape)
@@ -68,10 +67,11 @@ public struct Sequential: Sendable {
             pass.traces[i] = LayerTrace(input: current, output: output)
             current = output
         }
+        pass.input = x
+        pass.output = current
         return pass
     }
 
-    /// Runs layer `index` alone on `x`.
     public func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace {
         try checkLayer(index)
         _ = try Shape.validateInput(x.shape)
@@ -81,11 +81,7 @@ public struct Sequential: Sendable {
     // MARK: Relevance
 
     /// Propagates the relevance `r` of the last layer's output back to the first layer's input, through the
-    /// traces of `pass`.
-    ///
-    /// - Parameters:
-    ///   - r: relevance with as many values as the last layer's output (it is reshaped to it).
-    ///   - rule: the rule for every layer, or nil to use each layer's preset.
+    /// traces of `pass`; `rule` applies to every layer, nil means each layer's preset.
     public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {
         try checkPass(pass)
         var current = r
@@ -95,7 +91,6 @@ public struct Sequential: Sendable {
         return current
     }
 
-    /// The relevance of layer `index`'s input for the relevance `r` of its output, through its trace.
     public func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule? = nil) throws -> Tensor {
         try checkLayer(index)
         return try withContext(context(index)) {
@@ -106,8 +101,6 @@ public struct Sequential: Sendable {
 
     // MARK: Training
 
-    /// The backward pass of training from the output gradient `dy` (scaled as the toolbox does); stores the
-    /// parameter gradients in the traces of `pass` and returns the gradient for the input.
     public func backward(_ dy: Tensor, pass: inout ForwardPass) throws -> Tensor {
         try checkPass(pass)
         var current = dy
@@ -119,7 +112,6 @@ public struct Sequential: Sendable {
         return current
     }
 
-    /// The backward pass of layer `index` alone; stores its parameter gradients in `trace`.
     public func backward(_ dy: Tensor, layer index: Int, trace: inout LayerTrace) throws -> Tensor {
         try checkLayer(index)
         let t = trace
@@ -130,7 +122,6 @@ public struct Sequential: Sendable {
         return result.input
     }
 
-    /// One gradient step for every layer with parameters, from the gradients stored in `pass`.
     public func update(_ pass: ForwardPass, learningRate: Double) throws {
         try checkPass(pass)
         for i in layers.indices where !layers[i].parameters.isEmpty {
@@ -138,7 +129,6 @@ public struct Sequential: Sendable {
         }
     }
 
-    /// One gradient step for layer `index` from the gradients in `trace`.
     public func update(layer index: Int, trace: LayerTrace, learningRate: Double) throws {
         try checkLayer(index)
         guard learningRate.isFinite else { throw LRPError.argument("learning rate must be finite, got \(learningRate)") }
@@ -149,7 +139,6 @@ public struct Sequential: Sendable {
 
     // MARK: Presets
 
-    /// Sets the preset of layer `index`, or of every layer when `index` is nil.
     public mutating func setPreset(_ rule: Rule, layer index: Int? = nil) throws {
         if let index {
             try checkLayer(index)
@@ -157,14 +146,6 @@ public struct Sequential: Sendable {
         } else {
             presets = Array(repeating: rule, count: layers.count)
         }
-    }
-
-    /// Sets the presets of all layers at once (one rule per layer).
-    public mutating func setPresets(_ rules: [Rule]) throws {
-        guard rules.count == layers.count else {
-            throw LRPError.argument("\(rules.count) rules given for \(layers.count) layers")
-        }
-        presets = rules
     }
 
     // MARK: Helpers
@@ -182,13 +163,5 @@ public struct Sequential: Sendable {
 
     private func noTrace(_ index: Int) -> LRPError {
         LRPError.state("\(context(index)) has no forward pass yet: run forward first")
-    }
-
-    /// `values` reshaped like `reference` (the output of the same layer), or a shape error.
-    private func conform(_ values: Tensor, to reference: Tensor, what: String) throws -> Tensor {
-        guard values.count == reference.count else {
-            throw LRPError.shape("\(what) has \(values.count) values (\(Shape.describe(values.shape))), the output of the last forward pass \(Shape.describe(reference.shape)) has \(reference.count)")
-        }
-        return values.shape == reference.shape ? values : try values.reshaped(reference.shape)
     }
 }

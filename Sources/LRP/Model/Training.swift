@@ -64,7 +64,7 @@ public struct TrainingResult: Sendable {
     public let iterationsRun: Int
 }
 
-extension Sequential {
+extension Network {
     /// Trains the model in place as the LRP Toolbox's Sequential.train does: each iteration draws
     /// `batchSize` distinct samples, runs forward, backward(Ypred − Y) and update(rate·factor); every
     /// `status` iterations it evaluates accuracy and l1 loss on the validation data (else the training
@@ -232,12 +232,12 @@ extension Sequential {
     }
 
     private func parameterSnapshot() throws -> [[Tensor]] {
-        try layers.map { try $0.parameters.map { try $0.copy() } }
+        try (0..<layerCount).map { try parameters(of: $0).map { try $0.copy() } }
     }
 
     private func restore(_ snapshot: [[Tensor]]) throws {
-        for (layer, saved) in zip(layers, snapshot) {
-            for (target, source) in zip(layer.parameters, saved) {
+        for (index, saved) in snapshot.enumerated() {
+            for (target, source) in zip(parameters(of: index), saved) {
                 let s = source.pointer
                 target.withUnsafeMutableStorage { t in for i in t.indices { t[i] = s[i] } }
             }

@@ -13,6 +13,16 @@ struct AffineMap {
     let bias: Tensor
     /// M.
     let outputs: Int
+    /// Channel groups: with g > 1, patch value k (channel k mod D) connects only to the outputs of its group.
+    let groups: Int
+
+    /// Input channels D of a convolution's patches (the patch size for dense layers).
+    private var channelCount: Int {
+        switch geometry.kind {
+        case .dense(let features): return features
+        case .windows(let w): return w.channels
+        }
+    }
 
     /// Patches per chunk when rows are `width` values wide.
     private func chunkRows(width: Int) -> Int { Swift.max(1, chunkBudget / Swift.max(1, width)) }
@@ -279,17 +289,25 @@ struct AffineMap {
         return result
     }
 
-    /// flat: R_i = Σ_j R_j / K, j over the outputs whose patch contains i.
+    /// flat: R_i = Σ_j R_j / (number of inputs of j), j over the outputs connected to i (with channel groups,
+    /// only those of i's group).
     private func flatRule(_ r: Tensor, _ x: Tensor) throws -> Tensor {
-        let k = geometry.patchSize, m = outputs
+        let k = geometry.patchSize, m = outputs, g = groups
         let result = try Tensor.zeros(x.shape)
         let (rp, out) = (r.pointer, result.mutablePointer)
         forEachChunk(width: k) { rows, workspace in
             let t = workspace.buffer(0, rows.count * k)
+            let totals = workspace.buffer(1, g)
             for (row, patch) in rows.enumerated() {
-                var total = 0.0
-                for j in 0..<m { total += rp[patch * m + j] }
-                (t + row * k).update(repeating: total / Double(k), count: k)
+                totals.update(repeating: 0, count: g)
+                for j in 0..<m { totals[j / (m / g)] += rp[patch * m + j] }
+                let target = t + row * k
+                if g == 1 {
+                    target.update(repeating: totals[0] / Double(k), count: k)
+                } else {
+                    let perGroup = channelCount / g
+                    for i in 0..<k { target[i] = totals[(i % channelCount) / perGroup] / Double(k / g) }
+                }
             }
             geometry.scatterAdd(t, rows: rows, into: out)
         }

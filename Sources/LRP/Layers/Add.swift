@@ -1,0 +1,70 @@
+/// The element-wise sum of several inputs of one shape (residual connections; Keras' Add, Caffe's Eltwise
+/// SUM). Relevance is split over the summands in proportion to their contributions, like a sum pool across
+/// the branches: simple and epsilon R_k = x_k·R/(Σx + ε·sign(Σx)) (ε = 1e-16 for simple); alphabeta with the
+/// positive and negative summands apart; ww and flat R/K to each of the K summands.
+public struct Add: MergeLayer {
+    /// The node (it has no parameters).
+    public init() {}
+    public var header: String { "Add" }
+
+    public func outputShape(for shapes: [[Int]]) throws -> [Int] {
+        guard let first = shapes.first, shapes.count >= 2 else { throw LRPError.shape("Add needs at least two inputs, got \(shapes.count)") }
+        guard shapes.allSatisfy({ $0 == first }) else {
+            throw LRPError.shape("Add needs inputs of one shape, got \(shapes.map(Shape.describe).joined(separator: ", "))")
+        }
+        return first
+    }
+
+    public func forward(_ xs: [Tensor]) throws -> Tensor {
+        let out = try Tensor.zeros(try outputShape(for: xs.map(\.shape)))
+        let op = out.mutablePointer
+        for x in xs {
+            let xp = x.pointer
+            for i in 0..<out.count { op[i] += xp[i] }
+        }
+        return out
+    }
+
+    public func relevance(_ r: Tensor, inputs xs: [Tensor], output y: Tensor, rule: Rule) throws -> [Tensor] {
+        _ = try outputShape(for: xs.map(\.shape))
+        let outs = try xs.map { try Tensor.uninitialized($0.shape) }
+        let rp = r.pointer, n = r.count
+        switch rule {
+        case .simple, .epsilon:
+            var eps = 1e-16
+            if case .epsilon(let e) = rule { eps = e }
+            let yp = y.pointer
+            for (x, out) in zip(xs, outs) {
+                let (xp, op) = (x.pointer, out.mutablePointer)
+                for i in 0..<n { op[i] = xp[i] * rp[i] / (yp[i] + (yp[i] >= 0 ? eps : -eps)) }
+            }
+        case .alphabeta(let alpha):
+            let beta = 1 - alpha
+            var positive = [Double](repeating: 0, count: n), negative = positive
+            for x in xs {
+                let xp = x.pointer
+                for i in 0..<n { positive[i] += Swift.max(xp[i], 0); negative[i] += Swift.min(xp[i], 0) }
+            }
+            for (x, out) in zip(xs, outs) {
+                let (xp, op) = (x.pointer, out.mutablePointer)
+                for i in 0..<n {
+                    var share = 0.0
+                    if alpha != 0 { share += alpha * Swift.max(xp[i], 0) / (positive[i] + 1e-16) }
+                    if beta != 0 { share += beta * Swift.min(xp[i], 0) / (negative[i] - 1e-16) }
+                    op[i] = share * rp[i]
+                }
+            }
+        case .ww, .flat:
+            let share = 1 / Double(xs.count)
+            for out in outs {
+                let op = out.mutablePointer
+                for i in 0..<n { op[i] = rp[i] * share }
+            }
+        }
+        return outs
+    }
+
+    public func backward(_ dy: Tensor, inputs xs: [Tensor], output y: Tensor) throws -> [Tensor] {
+        xs.map { _ in dy }
+    }
+}

@@ -1,0 +1,272 @@
+/// A network that is not a chain: nodes in topological order, each a single-input layer or a merge node
+/// (Add, Concatenate) reading the outputs of earlier nodes or the model's input. One input, one output.
+///
+/// Relevance runs from the output node back in reverse order; where a node's output feeds several nodes,
+/// the relevance (and, in training, the gradient) coming back from them adds up.
+public struct Graph: Network {
+    /// What a node computes.
+    public enum Operation: Sendable {
+        /// A layer with one input.
+        case layer(any Layer)
+        /// A merge of several inputs.
+        case merge(any MergeLayer)
+
+        /// The node's description.
+        public var header: String {
+            switch self {
+            case .layer(let l): return l.header
+            case .merge(let m): return m.header
+            }
+        }
+    }
+
+    /// A node: a name (for messages and files), its operation, and the nodes it reads (−1: the model input).
+    public struct Node: Sendable {
+        public let name: String
+        public let operation: Operation
+        public let inputs: [Int]
+
+        /// A node.
+        public init(name: String, operation: Operation, inputs: [Int]) {
+            self.name = name
+            self.operation = operation
+            self.inputs = inputs
+        }
+    }
+
+    /// The nodes in topological order.
+    public private(set) var nodes: [Node]
+    /// The node whose output is the model's output.
+    public let output: Int
+    /// The rule each node uses when relevance is given no rule.
+    public private(set) var presets: [Rule]
+
+    /// A graph of `nodes` (each reading only earlier nodes or −1) with output node `output`.
+    public init(nodes: [Node], output: Int) throws {
+        guard nodes.indices.contains(output) else {
+            throw LRPError.argument("the output node \(output) is not one of the \(nodes.count) nodes")
+        }
+        for (i, node) in nodes.enumerated() {
+            guard node.inputs.allSatisfy({ $0 >= -1 && $0 < i }) else {
+                throw LRPError.argument("node \(i) (\(node.name)) reads \(node.inputs): nodes may read the input (-1) or earlier nodes only")
+            }
+            switch node.operation {
+            case .layer: guard node.inputs.count == 1 else { throw LRPError.argument("node \(i) (\(node.name)) is a layer with \(node.inputs.count) inputs") }
+            case .merge: guard node.inputs.count >= 2 else { throw LRPError.argument("node \(i) (\(node.name)) merges \(node.inputs.count) inputs") }
+            }
+        }
+        self.nodes = nodes
+        self.output = output
+        self.presets = Array(repeating: .simple, count: nodes.count)
+    }
+
+    /// The layers in order, when every node is a single-input layer reading the one before: the chain a
+    /// `Sequential` can hold; nil otherwise.
+    public var chain: [any Layer]? {
+        var layers: [any Layer] = []
+        for (i, node) in nodes.enumerated() {
+            guard case .layer(let layer) = node.operation, node.inputs == [i - 1] else { return nil }
+            layers.append(layer)
+        }
+        return output == nodes.count - 1 ? layers : nil
+    }
+
+    public var layerCount: Int { nodes.count }
+    public func header(of index: Int) -> String { nodes[index].operation.header }
+
+    public func parameters(of index: Int) -> [Tensor] {
+        if case .layer(let layer) = nodes[index].operation { return layer.parameters }
+        return []
+    }
+
+    public func checkLayer(_ index: Int) throws {
+        guard nodes.indices.contains(index) else {
+            throw LRPError.argument("layer \(index) out of range (the model has \(nodes.count) layers, 0 … \(nodes.count - 1))")
+        }
+    }
+
+    public mutating func setPreset(_ rule: Rule, layer index: Int? = nil) throws {
+        if let index {
+            try checkLayer(index)
+            presets[index] = rule
+        } else {
+            presets = Array(repeating: rule, count: nodes.count)
+        }
+    }
+
+    public func deepCopyNetwork() throws -> any Network {
+        var copy = try Graph(nodes: try nodes.map { node in
+            switch node.operation {
+            case .layer(let layer): return Node(name: node.name, operation: .layer(try layer.deepCopy()), inputs: node.inputs)
+            case .merge: return node
+            }
+        }, output: output)
+        copy.presets = presets
+        return copy
+    }
+
+    // MARK: Forward
+
+    public func outputShape(for shape: [Int]) throws -> [Int] {
+        var shapes: [[Int]] = []
+        for (i, node) in nodes.enumerated() {
+            let inputs = node.inputs.map { $0 == -1 ? shape : shapes[$0] }
+            shapes.append(try withContext(context(i)) {
+                switch node.operation {
+                case .layer(let layer): return try layer.outputShape(for: inputs[0])
+                case .merge(let merge): return try merge.outputShape(for: inputs)
+                }
+            })
+        }
+        return shapes[output]
+    }
+
+    public func outputShape(for shape: [Int], layer index: Int) throws -> [Int] {
+        try checkLayer(index)
+        guard case .layer(let layer) = nodes[index].operation else { throw mergeAlone(index) }
+        return try withContext(context(index)) { try layer.outputShape(for: shape) }
+    }
+
+    public func forward(_ x: Tensor) throws -> ForwardPass {
+        _ = try Shape.validateInput(x.shape)
+        var pass = ForwardPass(layers: nodes.count)
+        var outputs: [Tensor] = []
+        outputs.reserveCapacity(nodes.count)
+        for (i, node) in nodes.enumerated() {
+            let inputs = node.inputs.map { $0 == -1 ? x : outputs[$0] }
+            let result = try withContext(context(i)) {
+                switch node.operation {
+                case .layer(let layer): return try layer.forward(inputs[0])
+                case .merge(let merge): return try merge.forward(inputs)
+                }
+            }
+            pass.traces[i] = LayerTrace(inputs: inputs, output: result)
+            outputs.append(result)
+        }
+        pass.input = x
+        pass.output = outputs[output]
+        return pass
+    }
+
+    public func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace {
+        try checkLayer(index)
+        guard case .layer(let layer) = nodes[index].operation else { throw mergeAlone(index) }
+        _ = try Shape.validateInput(x.shape)
+        return LayerTrace(input: x, output: try withContext(context(index)) { try layer.forward(x) })
+    }
+
+    // MARK: Relevance and gradients
+
+    /// Runs `step(node, signal, trace)` from the output node back, adding up the signals that reach a node
+    /// from several consumers; returns what reaches the model input (zeros if nothing does).
+    private func propagate(_ start: Tensor, _ pass: ForwardPass,
+                           _ step: (Int, Tensor, LayerTrace) throws -> [Tensor]) throws -> Tensor {
+        guard pass.traces.count == nodes.count, let input = pass.input else {
+            throw LRPError.state("no full forward pass through the graph yet: run forward first")
+        }
+        var pending = [Tensor?](repeating: nil, count: nodes.count)
+        var atInput: Tensor?
+        pending[output] = start
+        for i in nodes.indices.reversed() {
+            guard let signal = pending[i] else { continue }
+            guard let trace = pass.traces[i] else { throw LRPError.state("\(context(i)) has no forward pass yet") }
+            let parts = try step(i, signal, trace)
+            for (source, part) in zip(nodes[i].inputs, parts) {
+                if source == -1 {
+                    atInput = try sum(atInput, part)
+                } else {
+                    pending[source] = try sum(pending[source], part)
+                }
+            }
+        }
+        return try atInput ?? Tensor.zeros(input.shape)
+    }
+
+    /// a + b (b alone when a is nil).
+    private func sum(_ a: Tensor?, _ b: Tensor) throws -> Tensor {
+        guard let a else { return b }
+        let out = try Tensor.uninitialized(b.shape)
+        let (p, q, o) = (a.pointer, b.pointer, out.mutablePointer)
+        for i in 0..<b.count { o[i] = p[i] + q[i] }
+        return out
+    }
+
+    public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {
+        guard let last = pass.traces.indices.contains(output) ? pass.traces[output] : nil else {
+            throw LRPError.state("no full forward pass through the graph yet: run forward first")
+        }
+        let start = try withContext(context(output)) { try conform(r, to: last.output, what: "relevance") }
+        return try propagate(start, pass) { i, signal, trace in
+            try withContext(context(i)) {
+                let chosen = rule ?? presets[i]
+                switch nodes[i].operation {
+                case .layer(let layer): return [try layer.relevance(signal, input: trace.input, output: trace.output, rule: chosen)]
+                case .merge(let merge): return try merge.relevance(signal, inputs: trace.inputs, output: trace.output, rule: chosen)
+                }
+            }
+        }
+    }
+
+    public func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule? = nil) throws -> Tensor {
+        try checkLayer(index)
+        guard case .layer(let layer) = nodes[index].operation else { throw mergeAlone(index) }
+        return try withContext(context(index)) {
+            try layer.relevance(try conform(r, to: trace.output, what: "relevance"), input: trace.input, output: trace.output,
+                                rule: rule ?? presets[index])
+        }
+    }
+
+    public func backward(_ dy: Tensor, pass: inout ForwardPass) throws -> Tensor {
+        guard let last = pass.traces.indices.contains(output) ? pass.traces[output] : nil else {
+            throw LRPError.state("no full forward pass through the graph yet: run forward first")
+        }
+        let start = try withContext(context(output)) { try conform(dy, to: last.output, what: "gradient") }
+        var gradients = [[Tensor]?](repeating: nil, count: nodes.count)
+        let result = try propagate(start, pass) { i, signal, trace in
+            try withContext(context(i)) {
+                switch nodes[i].operation {
+                case .layer(let layer):
+                    let step = try layer.backward(signal, input: trace.input, output: trace.output)
+                    gradients[i] = step.parameters
+                    return [step.input]
+                case .merge(let merge):
+                    return try merge.backward(signal, inputs: trace.inputs, output: trace.output)
+                }
+            }
+        }
+        for (i, g) in gradients.enumerated() { if let g { pass.traces[i]?.gradients = g } }
+        return result
+    }
+
+    public func backward(_ dy: Tensor, layer index: Int, trace: inout LayerTrace) throws -> Tensor {
+        try checkLayer(index)
+        guard case .layer(let layer) = nodes[index].operation else { throw mergeAlone(index) }
+        let t = trace
+        let result = try withContext(context(index)) {
+            try layer.backward(try conform(dy, to: t.output, what: "gradient"), input: t.input, output: t.output)
+        }
+        trace.gradients = result.parameters
+        return result.input
+    }
+
+    public func update(_ pass: ForwardPass, learningRate: Double) throws {
+        guard pass.traces.count == nodes.count else { throw LRPError.state("no forward pass through the graph yet") }
+        for i in nodes.indices where !parameters(of: i).isEmpty {
+            guard let t = pass.traces[i] else { throw LRPError.state("\(context(i)) has no forward pass yet") }
+            try update(layer: i, trace: t, learningRate: learningRate)
+        }
+    }
+
+    public func update(layer index: Int, trace: LayerTrace, learningRate: Double) throws {
+        try checkLayer(index)
+        guard learningRate.isFinite else { throw LRPError.argument("learning rate must be finite, got \(learningRate)") }
+        guard case .layer(let layer) = nodes[index].operation else { return }
+        try withContext(context(index)) {
+            try layer.update(trace.gradients, outputShape: trace.output.shape, learningRate: learningRate)
+        }
+    }
+
+    private func mergeAlone(_ index: Int) -> LRPError {
+        LRPError.unsupported("\(context(index)) merges several inputs and cannot run on its own; run the whole graph")
+    }
+}

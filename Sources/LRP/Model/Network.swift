@@ -1,0 +1,68 @@
+/// What every model offers, whether a chain (`Sequential`) or a graph with branches (`Graph`): layers
+/// addressed by index with headers, parameters and rule presets; forward, relevance, backward and update,
+/// for the whole model or one layer; copies. Training and evaluation build on these.
+public protocol Network: Sendable {
+    /// The number of layers (graph nodes).
+    var layerCount: Int { get }
+    /// The rule each layer uses when relevance is given no rule.
+    var presets: [Rule] { get }
+
+    /// Layer `index`'s description, e.g. "Linear 784 300" or "Add" (index checked by the caller).
+    func header(of index: Int) -> String
+    /// Layer `index`'s parameters ("W", "B"; shared storage), empty when it has none.
+    func parameters(of index: Int) -> [Tensor]
+
+    /// Checks that `index` names a layer; the error gives the valid range.
+    func checkLayer(_ index: Int) throws
+    /// Sets the preset of layer `index`, or of every layer when `index` is nil.
+    mutating func setPreset(_ rule: Rule, layer index: Int?) throws
+
+    /// The output shape for an input of `shape`.
+    func outputShape(for shape: [Int]) throws -> [Int]
+    /// The output shape of layer `index` alone for an input of `shape`.
+    func outputShape(for shape: [Int], layer index: Int) throws -> [Int]
+
+    /// Runs the batch through the model; the pass keeps every layer's inputs and output.
+    func forward(_ x: Tensor) throws -> ForwardPass
+    /// Runs layer `index` alone (single-input layers only).
+    func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace
+    /// The relevance of the input for the relevance `r` of the output (nil rule: the presets).
+    func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule?) throws -> Tensor
+    /// The relevance through layer `index` alone.
+    func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule?) throws -> Tensor
+    /// The backward pass of training; stores parameter gradients in the pass.
+    func backward(_ dy: Tensor, pass: inout ForwardPass) throws -> Tensor
+    /// The backward pass of layer `index` alone.
+    func backward(_ dy: Tensor, layer index: Int, trace: inout LayerTrace) throws -> Tensor
+    /// One gradient step for every layer with parameters.
+    func update(_ pass: ForwardPass, learningRate: Double) throws
+    /// One gradient step for layer `index`.
+    func update(layer index: Int, trace: LayerTrace, learningRate: Double) throws
+
+    /// A copy whose layers have their own parameter storage.
+    func deepCopyNetwork() throws -> any Network
+}
+
+extension Network {
+    /// The parameters' names of layer `index` ("W", "B"), empty when it has none.
+    public func parameterNames(of index: Int) -> [String] { parameters(of: index).count == 2 ? ["W", "B"] : [] }
+
+    /// Sets the presets of all layers at once (one rule per layer).
+    public mutating func setPresets(_ rules: [Rule]) throws {
+        guard rules.count == layerCount else {
+            throw LRPError.argument("\(rules.count) rules given for \(layerCount) layers")
+        }
+        for (i, rule) in rules.enumerated() { try setPreset(rule, layer: i) }
+    }
+
+    /// "layer 3 (Linear 784 300)", the prefix of messages about one layer.
+    func context(_ index: Int) -> String { "layer \(index) (\(header(of: index)))" }
+
+    /// `values` reshaped like `reference` (the output of the same layer), or a shape error.
+    func conform(_ values: Tensor, to reference: Tensor, what: String) throws -> Tensor {
+        guard values.count == reference.count else {
+            throw LRPError.shape("\(what) has \(values.count) values (\(Shape.describe(values.shape))), the output of the last forward pass \(Shape.describe(reference.shape)) has \(reference.count)")
+        }
+        return values.shape == reference.shape ? values : try values.reshaped(reference.shape)
+    }
+}
