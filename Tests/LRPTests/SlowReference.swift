@@ -65,6 +65,61 @@ enum Slow {
         return outputs
     }
 
+    /// Connections of a padded (and possibly grouped) convolution: padding positions appear as input index
+    /// −1 (value 0; relevance sent there is dropped). `pads` = (top, bottom, left, right); output sizes as given.
+    static func paddedConvolution(shape: [Int], hf: Int, wf: Int, nf: Int, sh: Int, sw: Int, pads: (Int, Int, Int, Int),
+                                  out: (Int, Int), groups: Int = 1, weights: [Double], bias: [Double]) -> [Output] {
+        let (batch, h, w, d) = (shape[0], shape[1], shape[2], shape[3])
+        var outputs: [Output] = []
+        for s in 0..<batch {
+            for oh in 0..<out.0 {
+                for ow in 0..<out.1 {
+                    for f in 0..<nf {
+                        var inputs: [(Int, Double)] = []
+                        for kh in 0..<hf {
+                            for kw in 0..<wf {
+                                for c in 0..<d where c / (d / groups) == f / (nf / groups) {
+                                    let (ih, iw) = (oh * sh - pads.0 + kh, ow * sw - pads.2 + kw)
+                                    let inside = ih >= 0 && ih < h && iw >= 0 && iw < w
+                                    inputs.append((inside ? ((s * h + ih) * w + iw) * d + c : -1, weights[((kh * wf + kw) * d + c) * nf + f]))
+                                }
+                            }
+                        }
+                        outputs.append(Output(inputs: inputs, bias: bias[f]))
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
+    /// Windows of a padded pool: pixels outside the input appear as −1.
+    static func paddedPool(shape: [Int], ph: Int, pw: Int, sh: Int, sw: Int, pads: (Int, Int, Int, Int), out: (Int, Int)) -> [Output] {
+        let (batch, h, w, d) = (shape[0], shape[1], shape[2], shape[3])
+        var outputs: [Output] = []
+        for s in 0..<batch {
+            for oh in 0..<out.0 {
+                for ow in 0..<out.1 {
+                    for c in 0..<d {
+                        var inputs: [(Int, Double)] = []
+                        for kh in 0..<ph {
+                            for kw in 0..<pw {
+                                let (ih, iw) = (oh * sh - pads.0 + kh, ow * sw - pads.2 + kw)
+                                let inside = ih >= 0 && ih < h && iw >= 0 && iw < w
+                                inputs.append((inside ? ((s * h + ih) * w + iw) * d + c : -1, 1))
+                            }
+                        }
+                        outputs.append(Output(inputs: inputs, bias: 0))
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
+    /// x at index i, 0 for padding (−1).
+    static func value(_ x: [Double], _ i: Int) -> Double { i < 0 ? 0 : x[i] }
+
     /// Windows of a pool on N×H×W×D, outputs in N×Hout×Wout×D order (weights 1, bias 0).
     static func pool(shape: [Int], ph: Int, pw: Int, sh: Int, sw: Int) -> [Output] {
         let (batch, h, w, d) = (shape[0], shape[1], shape[2], shape[3])
@@ -90,20 +145,20 @@ enum Slow {
 
     /// z_j = Σ_i x_i·w_ij + b_j.
     static func forward(_ outputs: [Output], x: [Double]) -> [Double] {
-        outputs.map { o in o.inputs.reduce(o.bias) { $0 + x[$1.index] * $1.weight } }
+        outputs.map { o in o.inputs.reduce(o.bias) { $0 + value(x, $1.index) * $1.weight } }
     }
 
     /// Relevance of a Linear/Convolution layer, from the table of numerics.md.
     static func affineRelevance(_ outputs: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
         var result = [Double](repeating: 0, count: x.count)
         for (j, o) in outputs.enumerated() {
-            let z = o.inputs.map { x[$0.index] * $0.weight }
+            let z = o.inputs.map { value(x, $0.index) * $0.weight }
             switch rule {
             case .simple, .epsilon:
                 let eps: Double
                 if case .epsilon(let e) = rule { eps = e } else { eps = 1e-16 }
                 let zj = z.reduce(0, +) + o.bias
-                for (k, c) in o.inputs.enumerated() { result[c.index] += z[k] * r[j] / (zj + eps * sign(zj)) }
+                for (k, c) in o.inputs.enumerated() { result[safe: c.index] += z[k] * r[j] / (zj + eps * sign(zj)) }
             case .alphabeta(let alpha):
                 let beta = 1 - alpha
                 let zPlus = z.map { max($0, 0) }, zMinus = z.map { min($0, 0) }
@@ -113,13 +168,13 @@ enum Slow {
                     var share = 0.0
                     if alpha != 0 { share += alpha * zPlus[k] / (sumPlus + 1e-16) }
                     if beta != 0 { share += beta * zMinus[k] / (sumMinus - 1e-16) }
-                    result[c.index] += share * r[j]
+                    result[safe: c.index] += share * r[j]
                 }
             case .ww:
                 let total = o.inputs.reduce(0) { $0 + $1.weight * $1.weight }
-                for c in o.inputs where total != 0 { result[c.index] += c.weight * c.weight / total * r[j] }
+                for c in o.inputs where total != 0 { result[safe: c.index] += c.weight * c.weight / total * r[j] }
             case .flat:
-                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+                for c in o.inputs { result[safe: c.index] += r[j] / Double(o.inputs.count) }
             }
         }
         return result
@@ -127,20 +182,20 @@ enum Slow {
 
     /// SumPool: Y = window sum / sqrt(ph·pw).
     static func sumPoolForward(_ windows: [Output], x: [Double], poolSize: Int) -> [Double] {
-        windows.map { o in o.inputs.reduce(0) { $0 + x[$1.index] } / Double(poolSize).squareRoot() }
+        windows.map { o in o.inputs.reduce(0) { $0 + value(x, $1.index) } / Double(poolSize).squareRoot() }
     }
 
     /// SumPool relevance (numerics.md's pooling table), s_j the plain window sum.
     static func sumPoolRelevance(_ windows: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
         var result = [Double](repeating: 0, count: x.count)
         for (j, o) in windows.enumerated() {
-            let xs = o.inputs.map { x[$0.index] }
+            let xs = o.inputs.map { value(x, $0.index) }
             switch rule {
             case .simple, .epsilon:
                 let eps: Double
                 if case .epsilon(let e) = rule { eps = e } else { eps = 1e-12 }
                 let s = xs.reduce(0, +)
-                for (k, c) in o.inputs.enumerated() { result[c.index] += xs[k] * r[j] / (s + eps * sign(s)) }
+                for (k, c) in o.inputs.enumerated() { result[safe: c.index] += xs[k] * r[j] / (s + eps * sign(s)) }
             case .alphabeta(let alpha):
                 let beta = 1 - alpha
                 let plus = xs.map { max($0, 0) }.reduce(0, +), minus = xs.map { min($0, 0) }.reduce(0, +)
@@ -148,10 +203,10 @@ enum Slow {
                     var share = 0.0
                     if alpha != 0 { share += alpha * max(xs[k], 0) / (plus + 1e-16) }
                     if beta != 0 { share += beta * min(xs[k], 0) / (minus - 1e-16) }
-                    result[c.index] += share * r[j]
+                    result[safe: c.index] += share * r[j]
                 }
             case .ww, .flat:
-                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+                for c in o.inputs { result[safe: c.index] += r[j] / Double(o.inputs.count) }
             }
         }
         return result
@@ -159,7 +214,7 @@ enum Slow {
 
     /// MaxPool: Y = window maximum.
     static func maxPoolForward(_ windows: [Output], x: [Double]) -> [Double] {
-        windows.map { o in o.inputs.map { x[$0.index] }.max() ?? 0 }
+        windows.map { o in o.inputs.filter { $0.index >= 0 }.map { x[$0.index] }.max() ?? 0 }
     }
 
     /// MaxPool relevance: to the maxima (ties split equally), or uniform for ww and flat.
@@ -168,13 +223,22 @@ enum Slow {
         for (j, o) in windows.enumerated() {
             switch rule {
             case .ww, .flat:
-                for c in o.inputs { result[c.index] += r[j] / Double(o.inputs.count) }
+                for c in o.inputs { result[safe: c.index] += r[j] / Double(o.inputs.count) }
             default:
-                let maximum = o.inputs.map { x[$0.index] }.max() ?? 0
-                let winners = o.inputs.filter { x[$0.index] == maximum }
-                for c in winners { result[c.index] += r[j] / Double(winners.count) }
+                let inside = o.inputs.filter { $0.index >= 0 }
+                let maximum = inside.map { x[$0.index] }.max() ?? 0
+                let winners = inside.filter { x[$0.index] == maximum }
+                for c in winners { result[safe: c.index] += r[j] / Double(winners.count) }
             }
         }
         return result
+    }
+}
+
+extension Array where Element == Double {
+    /// Element i; writes to index −1 (padding) go nowhere.
+    subscript(safe i: Int) -> Double {
+        get { i >= 0 ? self[i] : 0 }
+        set { if i >= 0 { self[i] = newValue } }
     }
 }
