@@ -28,6 +28,17 @@ public enum FileIO {
         return bytes
     }
 
+    /// The size in bytes of the regular file at `path` (errors as for `read`: missing, unreadable, a folder).
+    public static func size(_ path: String) throws -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw LRPError.io("cannot read '\(path)': it is a directory") }
+        return Int(info.st_size)
+    }
+
     /// Writes `bytes` to `path` through a temporary file in the same folder that is renamed over `path`, so
     /// an existing file is either replaced completely or left as it was.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {

@@ -10,12 +10,25 @@ public protocol ModelFormat: Sendable {
     func read(path: String) throws -> any Network
     /// Writes `model` to `path`.
     func write(_ model: any Network, path: String) throws
+    /// Reads a model from `path` with a companion file (Keras: the architecture JSON of a weights file;
+    /// Caffe: the weights of a prototxt) and import options.
+    func read(path: String, companion: String?, options: ImportOptions) throws -> any Network
+}
+
+extension ModelFormat {
+    /// Formats whose files hold everything take no companion file.
+    public func read(path: String, companion: String?, options: ImportOptions) throws -> any Network {
+        guard companion == nil else {
+            throw LRPError.argument("the \(name) format keeps a whole model in one file; it takes no second file")
+        }
+        return try read(path: path)
+    }
 }
 
 /// The registry of model formats: lookup by name or by a path's extension.
 public enum ModelFormats {
     /// Every model format the library reads and writes.
-    public static let all: [any ModelFormat] = [TextModelFormat()]
+    public static let all: [any ModelFormat] = [TextModelFormat(), ModelArchiveFormat(), KerasModelFormat()]
 
     /// The format called `name` (or one of its aliases).
     public static func named(_ name: String) throws -> any ModelFormat {
@@ -40,6 +53,12 @@ public enum ModelFormats {
     /// Reads a model from `path` in format `name` (nil: from the extension).
     public static func read(path: String, format name: String? = nil) throws -> any Network {
         try resolve(name, path: path).read(path: path)
+    }
+
+    /// Reads a model from `path` in format `name` (nil: from the extension of `path`) with a companion file
+    /// and import options.
+    public static func read(path: String, format name: String?, companion: String?, options: ImportOptions) throws -> any Network {
+        try resolve(name, path: path).read(path: path, companion: companion, options: options)
     }
 
     /// Writes `model` to `path` in format `name` (nil: from the extension).

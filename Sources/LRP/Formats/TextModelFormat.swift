@@ -31,17 +31,11 @@ public struct TextModelFormat: ModelFormat {
     public func serialize(_ model: Sequential) throws -> String {
         var text = ""
         for (i, layer) in model.layers.enumerated() {
-            text += layer.header + "\n"
-            switch layer {
-            case let linear as Linear:
-                text += line(linear.weights.data) + line(linear.bias.data)
-            case let convolution as Convolution:
-                text += line(convolution.weights.data) + line(convolution.bias.data)
-            case is SumPool, is MaxPool, is Flatten, is Rect, is Tanh, is SoftMax:
-                break
-            default:
-                throw LRPError.unsupported("layer \(i) (\(layer.header)) cannot be written in the text format")
+            guard (try? LayerSpec(header: layer.header))?.isToolboxLayer == true else {
+                throw LRPError.unsupported("layer \(i) (\(layer.header)) is not one of the toolbox's layers the text format holds (\(LayerSpec.toolboxNames.joined(separator: ", ")), without options); write the npz model archive instead")
             }
+            text += layer.header + "\n"
+            for parameter in layer.parameters { text += line(parameter.data) }
         }
         return text
     }
@@ -74,6 +68,9 @@ public struct TextModelFormat: ModelFormat {
             spec = try LayerSpec(tokens: header.tokens)
         } catch let error as LRPError {
             throw LRPError.format("line \(header.number): \(error.message)")
+        }
+        guard spec.isToolboxLayer else {
+            throw LRPError.format("line \(header.number): '\(spec.header)' is not one of the toolbox's layers the text format holds (\(LayerSpec.toolboxNames.joined(separator: ", ")), without options); liblrp's npz model archive holds the others")
         }
         let what = "\(spec.header) (line \(header.number))"
         var values: [[Double]] = []

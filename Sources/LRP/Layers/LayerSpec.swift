@@ -1,18 +1,52 @@
-/// A layer described by its header line in the toolbox's text format ("Linear 784 300",
-/// "Convolution 5 5 1 10 1 1", "SumPool 2 2 2 2", "Rect"): what kind it is, the shapes of its parameters,
-/// and how to build it from their values. The text reader and the C model builder share it.
+/// A layer or merge node described by its header line: the name, positional sizes, and `key=value` options
+/// ("Linear 784 300", "Convolution 3 3 1 8 1 1 pad=same", "AvgPool 3 3 2 2 pad=1,1,1,1 round=up
+/// divisor=padded", "LRN 5 0.0001 0.75 1", "Add"). It knows the shapes of the layer's parameters and builds
+/// the layer from their values. The text format, the model archive and the C model builder share it.
+///
+/// The toolbox's text format holds only the toolbox's eight layers without options (`isToolboxLayer`).
 public struct LayerSpec: Sendable, Equatable {
     /// The layer's name ("Linear", …).
     public let name: String
-    /// The integers after the name.
-    public let dimensions: [Int]
+    /// The positional values after the name, as written.
+    public let arguments: [String]
+    /// The `key=value` options, in the order written.
+    public let options: [(key: String, value: String)]
 
-    /// The layer names the format knows, with the form of their header lines.
-    public static let forms: [(name: String, form: String, count: Int)] = [
-        ("Linear", "Linear m n", 2), ("Convolution", "Convolution hf wf df nf sh sw", 6),
-        ("SumPool", "SumPool ph pw sh sw", 4), ("MaxPool", "MaxPool ph pw sh sw", 4),
-        ("Flatten", "Flatten", 0), ("Rect", "Rect", 0), ("Tanh", "Tanh", 0), ("SoftMax", "SoftMax", 0),
+    /// One kind of node: its name, the form of its header line, and how many positional values it takes
+    /// (nil: one or more).
+    struct Kind: Sendable {
+        let name: String
+        let form: String
+        let count: Int?
+        let options: [String]
+        let toolbox: Bool
+    }
+
+    /// Every kind of node a header line can describe.
+    static let kinds: [Kind] = [
+        Kind(name: "Linear", form: "Linear m n", count: 2, options: [], toolbox: true),
+        Kind(name: "Convolution", form: "Convolution hf wf df nf sh sw [pad=same|pad=t,b,l,r] [round=up] [groups=g]", count: 6,
+             options: ["pad", "round", "groups"], toolbox: true),
+        Kind(name: "SumPool", form: "SumPool ph pw sh sw", count: 4, options: [], toolbox: true),
+        Kind(name: "MaxPool", form: "MaxPool ph pw sh sw [pad=same|pad=t,b,l,r] [round=up]", count: 4, options: ["pad", "round"], toolbox: true),
+        Kind(name: "Flatten", form: "Flatten", count: 0, options: [], toolbox: true),
+        Kind(name: "Rect", form: "Rect", count: 0, options: [], toolbox: true),
+        Kind(name: "Tanh", form: "Tanh", count: 0, options: [], toolbox: true),
+        Kind(name: "SoftMax", form: "SoftMax", count: 0, options: [], toolbox: true),
+        Kind(name: "AvgPool", form: "AvgPool ph pw sh sw [pad=same|pad=t,b,l,r] [round=up] [divisor=window|inside|padded]", count: 4,
+             options: ["pad", "round", "divisor"], toolbox: false),
+        Kind(name: "BatchNorm", form: "BatchNorm c", count: 1, options: [], toolbox: false),
+        Kind(name: "Sigmoid", form: "Sigmoid", count: 0, options: [], toolbox: false),
+        Kind(name: "Pad", form: "Pad top bottom left right", count: 4, options: [], toolbox: false),
+        Kind(name: "GlobalAvgPool", form: "GlobalAvgPool", count: 0, options: [], toolbox: false),
+        Kind(name: "Reshape", form: "Reshape d1 d2 …", count: nil, options: [], toolbox: false),
+        Kind(name: "LRN", form: "LRN size alpha beta k", count: 4, options: [], toolbox: false),
+        Kind(name: "Add", form: "Add", count: 0, options: [], toolbox: false),
+        Kind(name: "Concatenate", form: "Concatenate", count: 0, options: [], toolbox: false),
     ]
+
+    /// The names of the toolbox's layers (what the text format holds).
+    public static var toolboxNames: [String] { kinds.filter(\.toolbox).map(\.name) }
 
     /// Parses a header line; errors say what the line should look like.
     public init(header: String) throws {
@@ -23,67 +57,212 @@ public struct LayerSpec: Sendable, Equatable {
     init(tokens: [Substring]) throws {
         guard let first = tokens.first else { throw LRPError.argument("empty layer description") }
         let name = String(first)
-        guard let entry = Self.forms.first(where: { $0.name == name }) else {
-            throw LRPError.argument("unknown layer name '\(name)' (known: \(Self.forms.map(\.name).joined(separator: ", ")))")
+        guard let kind = Self.kinds.first(where: { $0.name == name }) else {
+            throw LRPError.argument("unknown layer name '\(name)' (known: \(Self.kinds.map(\.name).joined(separator: ", ")))")
         }
-        let arguments = tokens.dropFirst()
-        if entry.count == 0 {
-            guard arguments.isEmpty else {
+        var arguments: [String] = []
+        var options: [(key: String, value: String)] = []
+        for token in tokens.dropFirst() {
+            if let equals = token.firstIndex(of: "=") {
+                let key = String(token[..<equals]), value = String(token[token.index(after: equals)...])
+                guard kind.options.contains(key) else {
+                    let known = kind.options.isEmpty ? "\(name) takes no options" : "known: \(kind.options.joined(separator: ", "))"
+                    throw LRPError.argument("unknown option '\(key)' for \(name) (\(known))")
+                }
+                guard !options.contains(where: { $0.key == key }) else { throw LRPError.argument("option '\(key)' given twice") }
+                options.append((key, value))
+            } else {
+                guard options.isEmpty else { throw LRPError.argument("'\(token)' follows an option; sizes come first in '\(kind.form)'") }
+                arguments.append(String(token))
+            }
+        }
+        if let count = kind.count {
+            if count == 0, !arguments.isEmpty {
                 throw LRPError.argument("\(name) takes no parameters, found '\(arguments.joined(separator: " "))'")
             }
-        } else if arguments.count != entry.count {
-            throw LRPError.argument("expected '\(entry.form)' (\(entry.count) integers after the name), found \(arguments.count)")
-        }
-        dimensions = try arguments.map { token in
-            guard let value = Int(token) else { throw LRPError.argument("'\(token)' is not an integer in '\(entry.form)'") }
-            guard value >= 1 else { throw LRPError.argument("sizes in '\(entry.form)' must be ≥ 1, got \(value)") }
-            return value
+            guard arguments.count == count else {
+                throw LRPError.argument("expected '\(kind.form)' (\(count) values after the name), found \(arguments.count)")
+            }
+        } else if arguments.isEmpty {
+            throw LRPError.argument("expected '\(kind.form)' (at least one value after the name)")
         }
         self.name = name
+        self.arguments = arguments
+        self.options = options
+        try validate(kind)
+    }
+
+    /// Checks every value and option so that `make` can only fail on the parameter arrays.
+    private func validate(_ kind: Kind) throws {
+        switch name {
+        case "LRN":
+            _ = try integers(0..<1, minimum: 1)
+            _ = try reals(1..<4)
+        case "Pad":
+            _ = try integers(0..<4, minimum: 0)
+        default:
+            _ = try integers(0..<arguments.count, minimum: 1)
+        }
+        _ = try placement()
+        _ = try groups()
+        _ = try divisor()
         // The parameter shapes must be countable (no overflow) for the counts below.
-        for parameter in parameterShapes where (try? Shape.count(parameter.shape)) == nil {
+        for parameter in try shapes() where (try? Shape.count(parameter.shape)) == nil {
             throw LRPError.argument("the declared sizes are too large (\(parameter.name) would have \(Shape.describe(parameter.shape)) values)")
         }
+        // Building a parameterless node checks the remaining constraints (odd LRN size, Reshape rank, …).
+        if try shapes().isEmpty { _ = try makeNode([]) }
     }
 
-    /// The header line.
-    public var header: String { ([name] + dimensions.map(String.init)).joined(separator: " ") }
+    private var form: String { Self.kinds.first(where: { $0.name == name })?.form ?? name }
 
-    /// The layer's parameters in file order: ("W", shape), ("B", shape), or none.
-    public var parameterShapes: [(name: String, shape: [Int])] {
-        switch name {
-        case "Linear": return [("W", [dimensions[0], dimensions[1]]), ("B", [dimensions[1]])]
-        case "Convolution": return [("W", Array(dimensions[0..<4])), ("B", [dimensions[3]])]
-        default: return []
+    private func integers(_ range: Range<Int>, minimum: Int) throws -> [Int] {
+        try arguments[range].map { token in
+            guard let value = Int(token) else { throw LRPError.argument("'\(token)' is not an integer in '\(form)'") }
+            guard value >= minimum else { throw LRPError.argument("sizes in '\(form)' must be ≥ \(minimum), got \(value)") }
+            return value
         }
     }
+
+    private func reals(_ range: Range<Int>) throws -> [Double] {
+        try arguments[range].map { token in
+            guard let value = Double(token), value.isFinite else { throw LRPError.argument("'\(token)' is not a finite number in '\(form)'") }
+            return value
+        }
+    }
+
+    private func option(_ key: String) -> String? { options.first(where: { $0.key == key })?.value }
+
+    private func placement() throws -> WindowPlacement {
+        var placement = WindowPlacement.valid
+        if let pad = option("pad") {
+            if pad == "same" {
+                placement.padding = .same
+            } else if pad == "valid" {
+                placement.padding = .explicit(top: 0, bottom: 0, left: 0, right: 0)
+            } else {
+                let sides = pad.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+                guard sides.count == 4, let t = sides[0], let b = sides[1], let l = sides[2], let r = sides[3],
+                      t >= 0, b >= 0, l >= 0, r >= 0 else {
+                    throw LRPError.argument("pad= takes 'same', 'valid' or four sizes ≥ 0 'top,bottom,left,right', got '\(pad)'")
+                }
+                placement.padding = .explicit(top: t, bottom: b, left: l, right: r)
+            }
+        }
+        if let round = option("round") {
+            guard round == "up" || round == "down" else { throw LRPError.argument("round= takes 'up' or 'down', got '\(round)'") }
+            placement.roundUp = round == "up"
+        }
+        return placement
+    }
+
+    private func groups() throws -> Int {
+        guard let text = option("groups") else { return 1 }
+        guard let g = Int(text), g >= 1 else { throw LRPError.argument("groups= takes an integer ≥ 1, got '\(text)'") }
+        return g
+    }
+
+    private func divisor() throws -> AvgPool.Divisor {
+        guard let text = option("divisor") else { return .window }
+        guard let d = AvgPool.Divisor(rawValue: text) else {
+            throw LRPError.argument("divisor= takes 'window', 'inside' or 'padded', got '\(text)'")
+        }
+        return d
+    }
+
+    /// The header line, normalized.
+    public var header: String {
+        ([name] + arguments + options.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+    }
+
+    /// True for the toolbox's eight layers without options: what the text format can hold.
+    public var isToolboxLayer: Bool {
+        options.isEmpty && Self.kinds.contains(where: { $0.name == name && $0.toolbox })
+    }
+
+    /// True for merge nodes (Add, Concatenate), which read several inputs.
+    public var isMerge: Bool { name == "Add" || name == "Concatenate" }
+
+    /// The layer's parameters in file order: ("W", shape), ("B", shape), or none.
+    private func shapes() throws -> [(name: String, shape: [Int])] {
+        switch name {
+        case "Linear":
+            let d = try integers(0..<2, minimum: 1)
+            return [("W", [d[0], d[1]]), ("B", [d[1]])]
+        case "Convolution":
+            let d = try integers(0..<6, minimum: 1)
+            return [("W", Array(d[0..<4])), ("B", [d[3]])]
+        case "BatchNorm":
+            let c = try integers(0..<1, minimum: 1)[0]
+            return [("W", [c]), ("B", [c])]
+        default:
+            return []
+        }
+    }
+
+    /// The layer's parameters in file order: ("W", shape), ("B", shape), or none. (The sizes were checked
+    /// when the spec was parsed.)
+    public var parameterShapes: [(name: String, shape: [Int])] { (try? shapes()) ?? [] }
 
     /// The number of values of each parameter, in file order.
     public var parameterCounts: [Int] {
         parameterShapes.map { $0.shape.reduce(1, *) }
     }
 
-    /// Builds the layer from its parameter values (in file order, one array per parameter).
+    /// Builds the layer from its parameter values (in file order, one array per parameter); merge nodes
+    /// are refused (use `makeNode`).
     public func make(_ values: [[Double]]) throws -> any Layer {
-        let counts = parameterCounts
+        guard case .layer(let layer) = try makeNode(values) else {
+            throw LRPError.unsupported("\(name) merges several inputs; it belongs in a graph, not a chain of layers")
+        }
+        return layer
+    }
+
+    /// Builds the node (a layer or a merge) from its parameter values.
+    public func makeNode(_ values: [[Double]]) throws -> Graph.Operation {
+        let shapes = try self.shapes()
+        let counts = shapes.map { $0.shape.reduce(1, *) }
         guard values.count == counts.count else {
             throw LRPError.argument("\(header) takes \(counts.count) parameter arrays, got \(values.count)")
         }
-        for (i, (shape, array)) in zip(parameterShapes, values).enumerated() where array.count != counts[i] {
+        for (i, (shape, array)) in zip(shapes, values).enumerated() where array.count != counts[i] {
             throw LRPError.shape("\(header) needs \(counts[i]) values for \(shape.name) (\(Shape.describe(shape.shape))), got \(array.count)")
         }
-        let d = dimensions
         switch name {
-        case "Linear": return try Linear(inputs: d[0], outputs: d[1], weights: values[0], bias: values[1])
+        case "Linear":
+            let d = try integers(0..<2, minimum: 1)
+            return .layer(try Linear(inputs: d[0], outputs: d[1], weights: values[0], bias: values[1]))
         case "Convolution":
-            return try Convolution(filterHeight: d[0], filterWidth: d[1], inputChannels: d[2], filters: d[3],
-                                   strideHeight: d[4], strideWidth: d[5], weights: values[0], bias: values[1])
-        case "SumPool": return try SumPool(pool: (d[0], d[1]), stride: (d[2], d[3]))
-        case "MaxPool": return try MaxPool(pool: (d[0], d[1]), stride: (d[2], d[3]))
-        case "Flatten": return Flatten()
-        case "Rect": return Rect()
-        case "Tanh": return Tanh()
-        default: return SoftMax()
+            let d = try integers(0..<6, minimum: 1)
+            return .layer(try Convolution(filterHeight: d[0], filterWidth: d[1], inputChannels: d[2], filters: d[3],
+                                          strideHeight: d[4], strideWidth: d[5], weights: values[0], bias: values[1],
+                                          placement: try placement(), groups: try groups()))
+        case "SumPool":
+            let d = try integers(0..<4, minimum: 1)
+            return .layer(try SumPool(pool: (d[0], d[1]), stride: (d[2], d[3])))
+        case "MaxPool":
+            let d = try integers(0..<4, minimum: 1)
+            return .layer(try MaxPool(pool: (d[0], d[1]), stride: (d[2], d[3]), placement: try placement()))
+        case "AvgPool":
+            let d = try integers(0..<4, minimum: 1)
+            return .layer(try AvgPool(pool: (d[0], d[1]), stride: (d[2], d[3]), placement: try placement(), divisor: try divisor()))
+        case "BatchNorm": return .layer(try BatchNorm(scale: values[0], shift: values[1]))
+        case "Pad":
+            let d = try integers(0..<4, minimum: 0)
+            return .layer(try ZeroPadding(top: d[0], bottom: d[1], left: d[2], right: d[3]))
+        case "Reshape": return .layer(try Reshape(target: try integers(0..<arguments.count, minimum: 1)))
+        case "LRN":
+            let r = try reals(1..<4)
+            return .layer(try LRN(size: try integers(0..<1, minimum: 1)[0], alpha: r[0], beta: r[1], k: r[2]))
+        case "Flatten": return .layer(Flatten())
+        case "Rect": return .layer(Rect())
+        case "Tanh": return .layer(Tanh())
+        case "SoftMax": return .layer(SoftMax())
+        case "Sigmoid": return .layer(Sigmoid())
+        case "GlobalAvgPool": return .layer(GlobalAvgPool())
+        case "Add": return .merge(Add())
+        case "Concatenate": return .merge(Concatenate())
+        default: throw LRPError.argument("unknown layer name '\(name)'")
         }
     }
 

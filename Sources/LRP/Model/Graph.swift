@@ -40,13 +40,18 @@ public struct Graph: Network {
     public let output: Int
     /// The rule each node uses when relevance is given no rule.
     public private(set) var presets: [Rule]
+    public var inputShape: [Int]?
 
     /// A graph of `nodes` (each reading only earlier nodes or −1) with output node `output`.
     public init(nodes: [Node], output: Int) throws {
         guard nodes.indices.contains(output) else {
             throw LRPError.argument("the output node \(output) is not one of the \(nodes.count) nodes")
         }
+        var seen = Set<String>()
         for (i, node) in nodes.enumerated() {
+            guard !node.name.isEmpty, seen.insert(node.name).inserted else {
+                throw LRPError.argument("node \(i) has \(node.name.isEmpty ? "an empty name" : "the name '\(node.name)' of an earlier node"); names must be unique")
+            }
             guard node.inputs.allSatisfy({ $0 >= -1 && $0 < i }) else {
                 throw LRPError.argument("node \(i) (\(node.name)) reads \(node.inputs): nodes may read the input (-1) or earlier nodes only")
             }
@@ -73,6 +78,19 @@ public struct Graph: Network {
 
     public var layerCount: Int { nodes.count }
     public func header(of index: Int) -> String { nodes[index].operation.header }
+    public func name(of index: Int) -> String { nodes[index].name }
+    public func inputs(of index: Int) -> [Int] { nodes[index].inputs }
+    public var outputIndex: Int { output }
+
+    /// The same model as a `Sequential` (names, presets and input shape kept) when it is a chain; itself
+    /// otherwise.
+    public func simplified() -> any Network {
+        guard let layers = chain else { return self }
+        var sequential = Sequential(layers: layers, names: nodes.map(\.name))
+        for (i, rule) in presets.enumerated() { try? sequential.setPreset(rule, layer: i) }
+        sequential.inputShape = inputShape
+        return sequential
+    }
 
     public func parameters(of index: Int) -> [Tensor] {
         if case .layer(let layer) = nodes[index].operation { return layer.parameters }
@@ -102,6 +120,7 @@ public struct Graph: Network {
             }
         }, output: output)
         copy.presets = presets
+        copy.inputShape = inputShape
         return copy
     }
 

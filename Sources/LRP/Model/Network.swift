@@ -9,6 +9,15 @@ public protocol Network: Sendable {
 
     /// Layer `index`'s description, e.g. "Linear 784 300" or "Add" (index checked by the caller).
     func header(of index: Int) -> String
+    /// Layer `index`'s name ("conv2d_1" for a Keras layer; "layer3" when nobody named it).
+    func name(of index: Int) -> String
+    /// The layers whose outputs layer `index` reads (−1: the model input), in order.
+    func inputs(of index: Int) -> [Int]
+    /// The layer whose output is the model's output.
+    var outputIndex: Int { get }
+    /// The shape of one input sample (without the batch dimension) when the model's source declared it
+    /// (Keras' input shape, Caffe's input dims as H×W×C); nil otherwise.
+    var inputShape: [Int]? { get set }
     /// Layer `index`'s parameters ("W", "B"; shared storage), empty when it has none.
     func parameters(of index: Int) -> [Tensor]
 
@@ -55,8 +64,15 @@ extension Network {
         for (i, rule) in rules.enumerated() { try setPreset(rule, layer: i) }
     }
 
-    /// "layer 3 (Linear 784 300)", the prefix of messages about one layer.
-    func context(_ index: Int) -> String { "layer \(index) (\(header(of: index)))" }
+    /// "layer 3 (Linear 784 300)" or "layer 3 'dense_1' (Linear 784 300)", the prefix of messages about one
+    /// layer.
+    func context(_ index: Int) -> String {
+        let n = name(of: index)
+        return n == Self.defaultName(index) ? "layer \(index) (\(header(of: index)))" : "layer \(index) '\(n)' (\(header(of: index)))"
+    }
+
+    /// The name of an unnamed layer at `index`.
+    static func defaultName(_ index: Int) -> String { "layer\(index)" }
 
     /// `values` reshaped like `reference` (the output of the same layer), or a shape error.
     func conform(_ values: Tensor, to reference: Tensor, what: String) throws -> Tensor {

@@ -10,14 +10,26 @@ public struct Sequential: Network {
     /// The rule each layer uses when `relevance` is given no rule (default `simple`).
     public private(set) var presets: [Rule]
 
-    /// A model of `layers`, every preset `simple`.
-    public init(layers: [any Layer]) {
+    /// The layers' names ("layer<i>" unless named).
+    public private(set) var names: [String]
+    public var inputShape: [Int]?
+
+    /// A model of `layers`, every preset `simple`, named by `names` (default "layer0", "layer1", …).
+    public init(layers: [any Layer], names: [String]? = nil) {
         self.layers = layers
         self.presets = Array(repeating: .simple, count: layers.count)
+        if let names, names.count == layers.count {
+            self.names = names
+        } else {
+            self.names = layers.indices.map { Self.defaultName($0) }
+        }
     }
 
     public var layerCount: Int { layers.count }
     public func header(of index: Int) -> String { layers[index].header }
+    public func name(of index: Int) -> String { names[index] }
+    public func inputs(of index: Int) -> [Int] { [index - 1] }
+    public var outputIndex: Int { layers.count - 1 }
     public func parameters(of index: Int) -> [Tensor] { layers[index].parameters }
 
     public func checkLayer(_ index: Int) throws {
@@ -27,15 +39,17 @@ public struct Sequential: Network {
     }
 
     /// Appends a layer (preset `simple`).
-    public mutating func append(_ layer: any Layer) {
+    public mutating func append(_ layer: any Layer, name: String? = nil) {
+        names.append(name ?? Self.defaultName(layers.count))
         layers.append(layer)
         presets.append(.simple)
     }
 
     /// A copy whose layers have their own parameter storage.
     public func deepCopy() throws -> Sequential {
-        var copy = Sequential(layers: try layers.map { try $0.deepCopy() })
+        var copy = Sequential(layers: try layers.map { try $0.deepCopy() }, names: names)
         copy.presets = presets
+        copy.inputShape = inputShape
         return copy
     }
 
