@@ -28,7 +28,7 @@ extension ModelFormat {
 /// The registry of model formats: lookup by name or by a path's extension.
 public enum ModelFormats {
     /// Every model format the library reads and writes.
-    public static let all: [any ModelFormat] = [TextModelFormat(), ModelArchiveFormat(), KerasModelFormat()]
+    public static let all: [any ModelFormat] = [TextModelFormat(), ModelArchiveFormat(), KerasModelFormat(), CaffeModelFormat()]
 
     /// The format called `name` (or one of its aliases).
     public static func named(_ name: String) throws -> any ModelFormat {
@@ -58,7 +58,11 @@ public enum ModelFormats {
     /// Reads a model from `path` in format `name` (nil: from the extension of `path`) with a companion file
     /// and import options.
     public static func read(path: String, format name: String?, companion: String?, options: ImportOptions) throws -> any Network {
-        try resolve(name, path: path).read(path: path, companion: companion, options: options)
+        // Weights given first with their prototxt second are a Caffe net whatever their extension.
+        if name == nil, let companion, FileIO.fileExtension(companion) == "prototxt" {
+            return try CaffeModelFormat().read(path: path, companion: companion, options: options)
+        }
+        return try resolve(name, path: path).read(path: path, companion: companion, options: options)
     }
 
     /// Writes `model` to `path` in format `name` (nil: from the extension).
