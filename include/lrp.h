@@ -24,9 +24,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 1   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 2   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.1.0"
+#define LRP_VERSION_STRING "1.2.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -62,8 +62,11 @@ const char *lrp_last_error(void);   /* message of the last failed call on the ca
  * ------------------------------------------------------------------------------------------------------ */
 
 /** Reads a model from `path` into a new model stored in *out (free it with lrp_model_free).
- *  format: "txt" (the LRP Toolbox's plain-text format, both its current and its older form) or NULL to infer
- *  it from the extension. Every layer's rule preset starts as "simple".
+ *  format: "txt" (the LRP Toolbox's plain-text format, both its current and its older form: the toolbox's
+ *  eight layers), "npz" (liblrp's model archive: every layer and graphs), "keras" (a full Keras model saved
+ *  as .h5) or NULL to infer it from the extension (.txt, .npz, .h5/.hdf5). Every layer's rule preset starts as
+ *  "simple" (the archive stores presets). Files that need a second file (Keras weights with their JSON,
+ *  Caffe prototxt with weights) are read with lrp_model_import.
  *  Fails with LRP_ERR_IO (missing or unreadable file), LRP_ERR_FORMAT (malformed content; the message names
  *  the line), LRP_ERR_ARGUMENT (NULL path/out, unknown format name) or LRP_ERR_UNSUPPORTED (extension not
  *  known); *out is then unchanged. */
@@ -91,6 +94,33 @@ lrp_status lrp_model_layer_describe(const lrp_model *model, int32_t layer, char 
  *  entries). Fails with LRP_ERR_SHAPE, naming the first layer the shape does not fit. */
 lrp_status lrp_model_output_shape(const lrp_model *model, int32_t rank, const int64_t *shape,
                                   int32_t *out_rank, int64_t *out_shape);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Models of other frameworks
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Reads a model that may need a second file into a new model in *out:
+ *   - Keras: a full model .h5 (companion NULL), or a weights .h5 with companion = the architecture JSON
+ *     (model.to_json()), from Keras 2.x, tf.keras or Keras 3; channels last;
+ *   - Caffe: a .prototxt (new or V1 layers) with companion = its weights: a .caffemodel, liblrp's npz layout
+ *     (arrays "<layer>/<blob index>" in Caffe's shapes) or caffe-tensorflow's .npy;
+ *   - liblrp's own formats (txt, npz), companion NULL.
+ *  The two files may be given either way round. format: "keras", "caffe", "txt", "npz" or NULL (from the
+ *  extensions). options: NULL or comma-separated "batchnorm=keep" (BatchNorm layers stay separate instead
+ *  of being merged into the Linear/Convolution before them). Inputs stay N×H×W×C; the loaders adapt
+ *  weights so that outputs equal the source framework's. Activations fused into a layer become their own
+ *  layer named "<layer>/<activation>"; Dropout and other identities disappear.
+ *  Fails with LRP_ERR_IO, LRP_ERR_FORMAT (corrupt or truncated file, missing weights, config and weights
+ *  that disagree: the message names the file, layer and problem), LRP_ERR_UNSUPPORTED (a layer type or
+ *  option liblrp does not implement, named) or LRP_ERR_ARGUMENT; *out is then unchanged. */
+lrp_status lrp_model_import(const char *path, const char *companion, const char *format, const char *options,
+                            lrp_model **out);
+
+/** Converts the weights of a .caffemodel into liblrp's npz layout for Caffe weights: one float64 array per
+ *  blob named "<layer>/<blob index>" in Caffe's own shape, readable by numpy.load and by lrp_model_import with
+ *  the prototxt. With a prototxt (may be NULL) the net is built first, so the weights are known to fit it,
+ *  and only its layers are written. The output is replaced atomically. */
+lrp_status lrp_caffe_convert_weights(const char *caffemodel, const char *prototxt, const char *output);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Forward pass and relevance
@@ -131,13 +161,48 @@ lrp_status lrp_get_rule(const lrp_model *model, int32_t layer, char *rule, int64
 /** Creates an empty model in *out (free it with lrp_model_free); add layers with lrp_model_append. */
 lrp_status lrp_model_new(lrp_model **out);
 
-/** Appends a layer described by its header line in the plain-text format — "Linear m n",
- *  "Convolution hf wf df nf sh sw", "SumPool ph pw sh sw", "MaxPool ph pw sh sw", "Flatten", "Rect", "Tanh",
- *  "SoftMax" — with its weights and bias in C order (W m×n or hf×wf×df×nf, B n or nf values; NULL and 0
- *  for layers without parameters). Its rule preset is "simple". Fails with LRP_ERR_ARGUMENT (malformed
- *  description, NULL model) or LRP_ERR_SHAPE (wrong number of values); the model is then unchanged. */
+/** Appends a layer, reading the model's current output, described by its header line — the toolbox's
+ *  "Linear m n", "Convolution hf wf df nf sh sw", "SumPool ph pw sh sw", "MaxPool ph pw sh sw", "Flatten",
+ *  "Rect", "Tanh", "SoftMax", and liblrp's "AvgPool ph pw sh sw", "BatchNorm c", "Sigmoid",
+ *  "Pad top bottom left right", "GlobalAvgPool", "Reshape d1 d2 …", "LRN size alpha beta k"; Convolution and
+ *  the pools take options "pad=same" or "pad=t,b,l,r", "round=up", Convolution "groups=g", AvgPool
+ *  "divisor=window|inside|padded" — with its weights and bias in C order (W m×n, hf×wf×df×nf or c values,
+ *  B n, nf or c values; NULL and 0 for layers without parameters). Its rule preset is "simple". Fails with
+ *  LRP_ERR_ARGUMENT (malformed description, NULL model), LRP_ERR_UNSUPPORTED (a merge node: use
+ *  lrp_model_add_node) or LRP_ERR_SHAPE (wrong number of values); the model is then unchanged. */
 lrp_status lrp_model_append(lrp_model *model, const char *layer, const double *weights, int64_t weight_count,
                             const double *bias, int64_t bias_count);
+
+/** Adds a node that becomes the model's output: a layer (described and given parameters as for
+ *  lrp_model_append) or a merge node "Add" (element-wise sum) or "Concatenate" (along the last axis), reading
+ *  the outputs of inputs[0 .. input_count) — earlier layers by index, -1 for the model input. name (NULL:
+ *  "layer<i>") must be unique. A model stays a chain while every node reads the one before; otherwise it
+ *  becomes a graph, which the functions of this header handle alike (per-layer functions refuse merge nodes).
+ *  Fails with LRP_ERR_ARGUMENT (bad description, name or input index; a layer with several inputs) or
+ *  LRP_ERR_SHAPE (wrong number of values); the model is then unchanged. */
+lrp_status lrp_model_add_node(lrp_model *model, const char *name, const char *layer, const int32_t *inputs,
+                              int32_t input_count, const double *weights, int64_t weight_count,
+                              const double *bias, int64_t bias_count);
+
+/** Writes the NUL-terminated name of layer `layer` into buf: the name the source gave it ("conv2d_1" for a
+ *  Keras layer, "conv2d_1/relu" for its fused activation, the Caffe layer name) or "layer<i>".
+ *  Fails with LRP_ERR_ARGUMENT (layer out of range) or LRP_ERR_SHAPE (capacity too small). */
+lrp_status lrp_model_layer_name(const lrp_model *model, int32_t layer, char *buf, int64_t capacity);
+
+/** Writes the indices of the layers whose outputs layer `layer` reads into inputs[0 .. *count) (-1: the model
+ *  input; a chain's layer i reads i-1). Fails with LRP_ERR_SHAPE when capacity is too small (nothing is
+ *  written). */
+lrp_status lrp_model_layer_inputs(const lrp_model *model, int32_t layer, int32_t *inputs, int32_t capacity,
+                                  int32_t *count);
+
+/** The index of the layer whose output is the model output (the last layer of a chain); -1 for NULL or an
+ *  empty model. */
+int32_t    lrp_model_output_layer(const lrp_model *model);
+
+/** The shape of one input sample (without the batch dimension) as the model's source declared it — Keras'
+ *  input shape, Caffe's input dims C×H×W given as H×W×C — in *rank and shape[0 .. *rank) (LRP_MAX_RANK
+ *  entries); *rank is 0 when the source declared none. */
+lrp_status lrp_model_input_shape(const lrp_model *model, int32_t *rank, int64_t *shape);
 
 /** Copies a model into *out: its layers with parameters of their own, and its rule presets (not the
  *  stored passes). */

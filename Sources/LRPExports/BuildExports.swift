@@ -16,23 +16,26 @@ public func lrp_model_append(_ model: OpaquePointer?, _ layer: UnsafePointer<CCh
     guarded("lrp_model_append") {
         let handle = try ModelHandle.from(model)
         let spec = try LayerSpec(header: try string(layer, "layer"))
-        var arrays: [[Double]] = []
-        for (index, (pointer, count)) in [(weights, weightCount), (bias, biasCount)].enumerated()
-        where index < spec.parameterShapes.count {
-            let name = spec.parameterShapes[index].name
-            guard count == Int64(spec.parameterCounts[index]) else {
-                throw LRPError.shape("\(spec.header) needs \(spec.parameterCounts[index]) values for \(name), got \(count)")
-            }
-            let p = try required(pointer, name == "W" ? "weights" : "bias")
-            arrays.append(Array(UnsafeBufferPointer(start: p, count: Int(count))))
-        }
-        guard var chain = handle.model as? Sequential else {
-            throw LRPError.unsupported("layers can be appended to chains only; this model is a graph")
-        }
-        chain.append(try spec.make(arrays))
-        handle.model = chain
-        handle.pass = ForwardPass(layers: chain.layerCount)
+        let made = try spec.make(try parameterArrays(spec, [(weights, weightCount), (bias, biasCount)]))
+        let source = handle.model.layerCount == 0 ? -1 : handle.model.outputIndex
+        let updated = try Graph.appending(handle.model, name: nil, operation: .layer(made), inputs: [source])
+        handle.model = updated
+        handle.pass = ForwardPass(layers: updated.layerCount)
     }
+}
+
+/// A caller's parameter arrays for `spec` (weights, bias), checked against the counts the layer needs.
+func parameterArrays(_ spec: LayerSpec, _ given: [(UnsafePointer<Double>?, Int64)]) throws -> [[Double]] {
+    var arrays: [[Double]] = []
+    for (index, (pointer, count)) in given.enumerated() where index < spec.parameterShapes.count {
+        let name = spec.parameterShapes[index].name
+        guard count == Int64(spec.parameterCounts[index]) else {
+            throw LRPError.shape("\(spec.header) needs \(spec.parameterCounts[index]) values for \(name), got \(count)")
+        }
+        let p = try required(pointer, name == "W" ? "weights" : "bias")
+        arrays.append(Array(UnsafeBufferPointer(start: p, count: Int(count))))
+    }
+    return arrays
 }
 
 @_cdecl("lrp_model_copy")

@@ -150,7 +150,7 @@ struct TextModelTests {
             _ = try readChain(folder.path("model.bin"))
             Issue.record("an unknown extension was accepted")
         } catch let error as LRPError {
-            #expect(error == .unsupported("cannot tell the model format of '\(folder.path("model.bin"))' from its extension (known: .txt); name the format"))
+            #expect(error == .unsupported("cannot tell the model format of '\(folder.path("model.bin"))' from its extension (known: .txt, .npz, .h5, .hdf5, .json, .prototxt, .caffemodel); name the format"))
         }
         #expect(throws: LRPError.self) { try readChain(folder.path("m.txt"), format: "onnx") }
     }

@@ -18,7 +18,7 @@ from .errors import BY_STATUS, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 1
+ABI_MINOR = 2
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

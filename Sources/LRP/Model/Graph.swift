@@ -82,6 +82,35 @@ public struct Graph: Network {
     public func inputs(of index: Int) -> [Int] { nodes[index].inputs }
     public var outputIndex: Int { output }
 
+    /// `model` as a graph (a `Sequential` becomes a chain of nodes), names, presets and input shape kept.
+    public init(_ model: any Network) throws {
+        if let graph = model as? Graph {
+            self = graph
+            return
+        }
+        guard let chain = model as? Sequential else { throw LRPError.unsupported("unknown kind of model") }
+        try self.init(nodes: chain.layers.enumerated().map { Node(name: chain.names[$0], operation: .layer($1), inputs: [$0 - 1]) },
+                      output: chain.layerCount - 1)
+        presets = chain.presets
+        inputShape = chain.inputShape
+    }
+
+    /// `model` with one more node, which becomes the output: a `Sequential` while every node reads the one
+    /// before, a `Graph` otherwise. `name` nil: "layer<i>".
+    public static func appending(_ model: any Network, name: String?, operation: Operation, inputs: [Int]) throws -> any Network {
+        let index = model.layerCount
+        let name = name ?? defaultName(index)
+        if var chain = model as? Sequential, case .layer(let layer) = operation, inputs == [index - 1], !chain.names.contains(name) {
+            chain.append(layer, name: name)
+            return chain
+        }
+        let base: Graph? = model.layerCount == 0 ? nil : try Graph(model)
+        var graph = try Graph(nodes: (base?.nodes ?? []) + [Node(name: name, operation: operation, inputs: inputs)], output: index)
+        graph.presets = (base?.presets ?? []) + [.simple]
+        graph.inputShape = model.inputShape
+        return graph
+    }
+
     /// The same model as a `Sequential` (names, presets and input shape kept) when it is a chain; itself
     /// otherwise.
     public func simplified() -> any Network {
