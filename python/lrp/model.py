@@ -25,9 +25,20 @@ class Model:
 
     @classmethod
     def read(cls, path, fmt=None):
-        """Reads a model file ("txt": the toolbox's plain-text format; None: from the extension)."""
+        """Reads a model file ("txt": the toolbox's plain-text format, "npz": liblrp's model archive, "keras":
+        a full Keras .h5; None: from the extension)."""
         handle = c_void_p()
         check(lib.lrp_model_read(_capi.path(path), text(fmt), byref(handle)))
+        return cls(handle.value)
+
+    @classmethod
+    def import_(cls, path, companion=None, fmt=None, options=None):
+        """Reads a model that may come in two files (lrp_model_import): a Keras .h5 (with its architecture
+        JSON as `companion` for weights-only files), a Caffe prototxt with its weights, or liblrp's formats.
+        options: None or "batchnorm=keep"."""
+        handle = c_void_p()
+        check(lib.lrp_model_import(_capi.path(path), None if companion is None else _capi.path(companion), text(fmt),
+                                   text(options), byref(handle)))
         return cls(handle.value)
 
     @classmethod
@@ -45,6 +56,16 @@ class Model:
                                    None if w is None else w.ctypes.data, 0 if w is None else w.size,
                                    None if b is None else b.ctypes.data, 0 if b is None else b.size))
 
+    def add_node(self, name, header, inputs, *parameters):
+        """Adds a node reading the layers `inputs` (indices, -1: the model input) that becomes the output:
+        a layer given by its header line and parameters, or a merge ("Add", "Concatenate")."""
+        arrays = [doubles(p) for p in parameters] + [None, None]
+        w, b = arrays[0], arrays[1]
+        sources = (ctypes.c_int32 * len(inputs))(*inputs)
+        check(lib.lrp_model_add_node(self._handle, text(name), text(header), sources, len(inputs),
+                                     None if w is None else w.ctypes.data, 0 if w is None else w.size,
+                                     None if b is None else b.ctypes.data, 0 if b is None else b.size))
+
     def copy(self):
         """A copy with parameters of its own (and the same presets), without the stored passes."""
         handle = c_void_p()
@@ -52,7 +73,7 @@ class Model:
         return Model(handle.value)
 
     def write(self, path, fmt=None):
-        """Writes the model ("txt", or None: from the extension)."""
+        """Writes the model ("txt", "npz", or None: from the extension)."""
         check(lib.lrp_model_write(self._handle, _capi.path(path), text(fmt)))
 
     # -- describing -------------------------------------------------------------------------------------
@@ -65,6 +86,34 @@ class Model:
         buffer = ctypes.create_string_buffer(256)
         check(lib.lrp_model_layer_describe(self._handle, layer, buffer, len(buffer)))
         return buffer.value.decode()
+
+    def name(self, layer):
+        """Layer `layer`'s name ("conv2d_1", or "layer<i>")."""
+        buffer = ctypes.create_string_buffer(1024)
+        check(lib.lrp_model_layer_name(self._handle, layer, buffer, len(buffer)))
+        return buffer.value.decode()
+
+    def inputs(self, layer):
+        """The layers layer `layer` reads (-1: the model input)."""
+        buffer = (ctypes.c_int32 * 4096)()
+        count = ctypes.c_int32(0)
+        check(lib.lrp_model_layer_inputs(self._handle, layer, buffer, len(buffer), byref(count)))
+        return [int(buffer[i]) for i in range(count.value)]
+
+    def output_layer(self):
+        """The index of the layer whose output is the model output."""
+        return lib.lrp_model_output_layer(self._handle)
+
+    def is_chain(self):
+        """True when every layer reads the one before and the last one is the output."""
+        n = len(self)
+        return self.output_layer() == n - 1 and all(self.inputs(i) == [i - 1] for i in range(n))
+
+    def input_shape(self):
+        """The shape of one input sample the model's source declared (None if it declared none)."""
+        rank, shape = new_shape()
+        check(lib.lrp_model_input_shape(self._handle, byref(rank), shape))
+        return read_shape(rank, shape) or None
 
     def output_shape(self, input_shape):
         """The output shape for an input of `input_shape` (no computation)."""

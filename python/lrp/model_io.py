@@ -1,46 +1,91 @@
 """Reading and writing models, as the LRP Toolbox's model_io: read(path, fmt=None) and
 write(model, path, fmt=None) for the plain-text format ('txt') and the toolbox's pickles ('nn', 'pickle',
-'pickled', '')."""
+'pickled', ''); beyond the toolbox, liblrp's model archive ('npz': every layer and graphs), Keras HDF5 files
+('h5', with `architecture=` for weights-only files) and Caffe nets ('prototxt' with `weights=`)."""
 
 import os
 
 from . import toolbox_pickle
 from .errors import LRPArgumentError, LRPFormatError, LRPIOError
 from .model import Model
-from .modules import BY_NAME, Convolution, Linear, MaxPool, Sequential, SumPool
+from .modules import BY_NAME, Convolution, Graph, Linear, MaxPool, Network, Sequential, SumPool
 
 _PICKLE = ("nn", "pickle", "pickled", "")
+_KERAS = ("h5", "hdf5", "keras", "json")
+_CAFFE = ("prototxt", "caffe", "caffemodel")
 
 
 def _format(path, fmt):
     return (fmt if fmt is not None else os.path.splitext(os.fspath(path))[1].replace(".", "")).lower()
 
 
-def read(path, fmt=None):
-    """Reads a model: 'txt' (both forms of the toolbox's text format) or a toolbox pickle ('nn')."""
+def _network(model):
+    """The modules view of a liblrp model: a Sequential for chains, a Graph otherwise."""
+    net = (Sequential if model.is_chain() else Graph)._from_model(model, BY_NAME)
+    net._load_presets()
+    return net
+
+
+def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge"):
+    """Reads a model.
+
+    - 'txt' (both forms of the toolbox's text format), a toolbox pickle ('nn', 'pickle', 'pickled'), or
+      liblrp's model archive ('npz');
+    - Keras: read('model.h5') for a full model, read('weights.h5', architecture='model.json') for
+      save_weights files with the architecture from model.to_json();
+    - Caffe: read('deploy.prototxt', weights='net.caffemodel') — weights may also be liblrp's npz of Caffe
+      blobs or the .npy of caffe-tensorflow.
+
+    BatchNorm layers are merged into a directly preceding Linear/Convolution unless batchnorm='keep'.
+    Returns a modules.Sequential when the layers form a chain, else a modules.Graph."""
     if not os.path.exists(path):
         raise LRPIOError("model_io.read: no such file or directory: %s" % os.fspath(path))
+    if batchnorm not in ("merge", "keep"):
+        raise LRPArgumentError("model_io.read: batchnorm must be 'merge' or 'keep', got %r" % (batchnorm,))
+    if architecture is not None and weights is not None:
+        raise LRPArgumentError("model_io.read: give architecture= (Keras weights) or weights= (Caffe), not both")
     kind = _format(path, fmt)
-    if kind == "txt":
-        return Sequential._from_model(Model.read(path, "txt"), BY_NAME)
+    companion = architecture if architecture is not None else weights
     if kind in _PICKLE:
         return _from_pickle(toolbox_pickle.load(path), path)
-    raise LRPArgumentError("model_io.read: unknown model format '%s' (known: txt, nn, pickle, pickled)" % kind)
+    if kind == "txt" or (kind == "npz" and companion is None):
+        return _network(Model.read(path, kind))
+    if kind in _KERAS + _CAFFE or companion is not None:
+        if kind in _CAFFE and companion is None:
+            raise LRPArgumentError("model_io.read: a Caffe net needs its weights: read('%s', weights=...)" % os.fspath(path))
+        if kind in ("h5", "hdf5", "keras") and weights is not None:
+            raise LRPArgumentError("model_io.read: a Keras weights file takes architecture=, not weights=")
+        fmt_name = "keras" if kind in _KERAS else ("caffe" if kind in _CAFFE else None)
+        options = "batchnorm=keep" if batchnorm == "keep" else None
+        return _network(Model.import_(path, companion, fmt_name, options))
+    raise LRPArgumentError("model_io.read: unknown model format '%s' (known: txt, nn, pickle, pickled, npz, h5, "
+                           "prototxt)" % kind)
 
 
 def write(model, path, fmt=None):
-    """Writes a model: 'txt' or the toolbox's pickle layout ('nn'), after cleaning it as the toolbox does."""
-    if not isinstance(model, Sequential):
-        raise LRPArgumentError("model_io.write: the model must be a modules.Sequential, got %s" % type(model).__name__)
+    """Writes a model, after cleaning it as the toolbox does: 'txt' or the toolbox's pickle layout ('nn') for
+    Sequentials of the toolbox's layers, liblrp's model archive ('npz') for every network."""
+    if not isinstance(model, Network):
+        raise LRPArgumentError("model_io.write: the model must be a modules.Sequential or Graph, got %s" %
+                               type(model).__name__)
     model.clean()
     kind = _format(path, fmt)
-    if kind == "txt":
-        model._model.write(path, "txt")
+    if kind in ("txt", "npz"):
+        if kind == "npz":
+            model._store_presets()
+        model._model.write(path, kind)
     elif kind in _PICKLE:
+        if not isinstance(model, Sequential):
+            raise LRPArgumentError("model_io.write: the toolbox's pickles hold Sequentials only; write 'npz'")
+        from .modules import TOOLBOX
+        for i, m in enumerate(model.modules):
+            if not isinstance(m, TOOLBOX) or m._options():
+                raise LRPArgumentError("model_io.write: module %d (%s) is not one of the toolbox's layers, which the "
+                                       "toolbox's pickles hold; write 'npz'" % (i, m._header()))
         toolbox_pickle.dump({"lrp_var": model.lrp_var, "lrp_param": model.lrp_param},
                             [_pickle_state(m) for m in model.modules], path)
     else:
-        raise LRPArgumentError("model_io.write: unknown model format '%s' (known: txt, nn, pickle, pickled)" % kind)
+        raise LRPArgumentError("model_io.write: unknown model format '%s' (known: txt, nn, pickle, pickled, npz)" % kind)
 
 
 def _pickle_state(module):

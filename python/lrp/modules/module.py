@@ -34,8 +34,17 @@ class Module:
         return self._model.describe(self._index)
 
     def _dims(self):
-        """The integers of the header line."""
-        return tuple(int(part) for part in self._header().split()[1:])
+        """The integers of the header line (options such as "pad=same" left out)."""
+        return tuple(int(part) for part in self._header().split()[1:] if "=" not in part)
+
+    def _options(self):
+        """The key=value options of the header line, e.g. {"pad": "same"}."""
+        return dict(part.split("=", 1) for part in self._header().split()[1:] if "=" in part)
+
+    @property
+    def name(self):
+        """The layer's name in its network ("conv2d_1" for an imported Keras layer, "layer<i>" otherwise)."""
+        return self._model.name(self._index)
 
     def _own_layer(self, header, *parameters):
         """Gives the module a one-layer model of its own: the layer `header` holding `parameters`."""
@@ -145,11 +154,13 @@ class ParameterModule(Module):
 
 
 class PoolModule(Module):
-    """A pooling module (SumPool, MaxPool): window `pool` and `stride`."""
+    """A pooling module (SumPool, MaxPool, AvgPool): window `pool` and `stride`; `options` are further
+    header options ("pad=same", "round=up", …)."""
 
-    def __init__(self, pool=(2, 2), stride=(2, 2)):
+    def __init__(self, pool=(2, 2), stride=(2, 2), *options):
         Module.__init__(self)
-        self._own_layer("%s %d %d %d %d" % (type(self).__name__, pool[0], pool[1], stride[0], stride[1]))
+        header = "%s %d %d %d %d" % (type(self).__name__, pool[0], pool[1], stride[0], stride[1])
+        self._own_layer(" ".join((header,) + tuple(o for o in options if o)))
 
     @property
     def pool(self):

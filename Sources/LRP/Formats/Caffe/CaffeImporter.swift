@@ -243,11 +243,13 @@ struct CaffeImporter {
         guard roundMode == "CEIL" || roundMode == "FLOOR" || roundMode == "0" || roundMode == "1" else {
             throw LRPError.format("round_mode must be CEIL or FLOOR, got \(roundMode)")
         }
+        // Where the windows tile the input exactly, rounding and clipping change nothing: plain pools.
+        let exact = ph == 0 && pw == 0 && h >= kh && w >= kw && (h - kh) % sh == 0 && (w - kw) % sw == 0
         let placement = WindowPlacement(padding: .explicit(top: ph, bottom: ph, left: pw, right: pw),
-                                        roundUp: roundMode == "CEIL" || roundMode == "0")
+                                        roundUp: !exact && (roundMode == "CEIL" || roundMode == "0"))
         switch method {
         case "MAX", "0": return try MaxPool(pool: (kh, kw), stride: (sh, sw), placement: placement)
-        case "AVE", "1": return try AvgPool(pool: (kh, kw), stride: (sh, sw), placement: placement, divisor: .padded)
+        case "AVE", "1": return try AvgPool(pool: (kh, kw), stride: (sh, sw), placement: placement, divisor: exact ? .window : .padded)
         default: throw LRPError.unsupported("pool \(method) is not supported (MAX and AVE are)")
         }
     }
