@@ -165,6 +165,8 @@ final class HDF5File {
         guard count > 0 else { return [] }
         let memory = H5Tcopy(lrp_hdf5_c_string())
         defer { H5Tclose(memory) }
+        // libhdf5 does not convert between character sets: read UTF-8 text as UTF-8.
+        H5Tset_cset(memory, H5Tget_cset(type))
         if H5Tis_variable_str(type) > 0 {
             H5Tset_size(memory, -1)  // H5T_VARIABLE
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)

@@ -102,6 +102,11 @@ struct CaffeImporter {
         default: break
         }
         guard assembler.hasInput else { throw LRPError.format("comes before the net's input is declared") }
+        switch layer.type {
+        case "Concat": return try concat(layer)
+        case "Eltwise": return try eltwise(layer)
+        default: break
+        }
         let source = try layer.bottom()
         switch layer.type {
         case "Convolution": try addNode(layer, try convolution(layer, input: source), from: source)
@@ -126,8 +131,6 @@ struct CaffeImporter {
             }
             lastTop = layer.tops.last
         case "Flatten": try flatten(layer, input: source)
-        case "Concat": try concat(layer)
-        case "Eltwise": try eltwise(layer)
         case "BatchNorm": try batchNorm(layer, scale: nil)
         case "Scale": try scaleAlone(layer, input: source)
         default:
@@ -144,13 +147,15 @@ struct CaffeImporter {
         lastTop = top
     }
 
-    /// A (height, width) pair from `name` (one or two repeated values) or `name_h`/`name_w`.
+    /// A (height, width) pair from `name` (one or two repeated values) or `<base>_h`/`<base>_w` (Caffe's
+    /// kernel_size / kernel_h, stride / stride_h, pad / pad_h).
     private static func pair(_ p: ProtoText, _ name: String, default fallback: Int?) throws -> (Int, Int) {
         let values = try p.integers(name)
-        if p.has(name + "_h") || p.has(name + "_w") {
-            guard values.isEmpty else { throw LRPError.format("gives both \(name) and \(name)_h/\(name)_w") }
-            let h = try p.integer(name + "_h", default: fallback ?? -1), w = try p.integer(name + "_w", default: fallback ?? -1)
-            guard h >= 0, w >= 0 else { throw LRPError.format("needs both \(name)_h and \(name)_w") }
+        let base = name == "kernel_size" ? "kernel" : name
+        if p.has(base + "_h") || p.has(base + "_w") {
+            guard values.isEmpty else { throw LRPError.format("gives both \(name) and \(base)_h/\(base)_w") }
+            let h = try p.integer(base + "_h", default: fallback ?? -1), w = try p.integer(base + "_w", default: fallback ?? -1)
+            guard h >= 0, w >= 0 else { throw LRPError.format("needs both \(base)_h and \(base)_w") }
             return (h, w)
         }
         switch values.count {

@@ -14,6 +14,9 @@ struct KerasWeights {
     private let file: HDF5File
     private let root: String
     private let nativeLayout: Bool
+    /// Keras 3's own layout names groups after layer classes ("conv2d_1"); the `name` attribute of each
+    /// `vars` group gives the layer's name.
+    private var nativeGroups: [String: String] = [:]
 
     /// The weights in `file`: under `/model_weights` when it exists, else at the root.
     init(_ file: HDF5File) throws {
@@ -24,6 +27,10 @@ struct KerasWeights {
         } else if !file.hasAttribute("/", "layer_names"), !file.hasAttribute("/", "layer_names0"), file.isGroup("/layers") {
             root = "/layers"
             nativeLayout = true
+            for member in try file.members("/layers") where file.hasAttribute("/layers/\(member)/vars", "name") {
+                let name = try file.string("/layers/\(member)/vars", "name")
+                if nativeGroups[name] == nil { nativeGroups[name] = "/layers/\(member)" }
+            }
         } else {
             root = ""
             nativeLayout = false
@@ -39,7 +46,7 @@ struct KerasWeights {
 
     /// The weights of layer `name` in Keras' order (empty when the file has none for it).
     func weights(of name: String) throws -> [Weight] {
-        let group = root + "/" + name
+        let group = nativeGroups[name] ?? root + "/" + name
         guard file.isGroup(group) else { return [] }
         if nativeLayout {
             let vars = group + "/vars"
