@@ -38,4 +38,21 @@ struct KerasImportTests {
         let keptOutput = try #require(try kept.forward(x).output)
         expectClose(keptOutput, output, tolerance: 1e-12, "\(file) with BatchNorm kept")
     }
+
+    @Test("relevance on each shared model equals the slow whole-model implementation", arguments: cases.indices)
+    func slowRelevance(_ index: Int) throws {
+        let (file, architecture) = Self.cases[index]
+        let model = try Self.load(file, architecture)
+        let x = try Self.reference(file).x
+        let first = try Tensor(shape: [1] + Array(x.shape.dropFirst()), data: Array(x.data.prefix(x.count / x.shape[0])))
+        let pass = try model.forward(first)
+        let y = try #require(pass.output)
+        var slow = SlowNetwork(model)
+        #expect(relativeError(y.data, try slow.forward(first)) <= 1e-12)
+        for rule in [Rule.epsilon(0.01), .alphabeta(alpha: 2), .flat] {
+            let ours = try model.relevance(y, of: pass, rule: rule)
+            let error = relativeError(ours.data, slow.relevance(y.data, rule: rule))
+            #expect(error <= 1e-9, "\(file) \(rule): relative error \(error)")
+        }
+    }
 }

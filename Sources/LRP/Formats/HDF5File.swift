@@ -47,7 +47,7 @@ final class HDF5File {
     static func lastError() -> String {
         var message = ""
         withUnsafeMutablePointer(to: &message) { pointer in
-            _ = H5Ewalk2(0, H5E_WALK_DOWNWARD, { _, error, context in
+            _ = H5Ewalk2(0, H5E_WALK_UPWARD, { _, error, context in
                 guard let error, let context, let description = error.pointee.desc else { return 0 }
                 let text = String(cString: description)
                 let target = context.assumingMemoryBound(to: String.self)
