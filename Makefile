@@ -50,6 +50,8 @@ swift-test: test-deps
 c-test: lib
 	$(CC) $(CSTRICT) -pthread Tests/c/test_capi.c -o Tests/c/test_capi $(CLINK)
 	@tmp=$$(mktemp -d) && Tests/c/test_capi $$tmp; status=$$?; rm -rf $$tmp; exit $$status
+	$(CC) $(CSTRICT) Tests/c/test_graph.c -o Tests/c/test_graph $(CLINK) -lm
+	@tmp=$$(mktemp -d) && Tests/c/test_graph Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 exports-test: lib
 	bash Tests/c/check-exports.sh $(LIB) include/lrp.h
