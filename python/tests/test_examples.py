@@ -16,6 +16,10 @@ EXAMPLES = os.path.join(REPOSITORY, "examples", "python")
     ("lrp_demo.py", ["--samples", "2"], ["lrp_demo_output/lrp_demo_epsilon_1.png", "lrp_demo_output/lrp_demo_flat.png"]),
     ("lrp_cnn_demo.py", ["--samples", "2"], ["lrp_cnn_demo_output/lrp_cnn_demo_alphabeta_2.png",
                                             "lrp_cnn_demo_output/lrp_cnn_demo_flat_then_alphabeta_2.png"]),
+    ("explain_imported.py", ["--samples", "3"], ["explain_imported.png"]),
+    ("explain_imported.py", [os.path.join(REPOSITORY, "Tests/fixtures/keras/residual_graph.h5"), "--inputs",
+                             os.path.join(REPOSITORY, "Tests/fixtures/keras/residual_graph.io.npz"), "--out", "keras.png"],
+     ["keras.png"]),
 ])
 def test_example(tmp_path, script, arguments, outputs):
     shared("models/LeNet-5.txt")  # the defaults read ../shared
