@@ -50,7 +50,7 @@ swift-test: test-deps
 c-test: lib
 	$(CC) $(CSTRICT) -pthread Tests/c/test_capi.c -o Tests/c/test_capi $(CLINK)
 	@tmp=$$(mktemp -d) && Tests/c/test_capi $$tmp; status=$$?; rm -rf $$tmp; exit $$status
-	$(CC) $(CSTRICT) Tests/c/test_graph.c -o Tests/c/test_graph $(CLINK) -lm
+	$(CC) $(CSTRICT) Tests/c/test_graph.c -o Tests/c/test_graph $(CLINK)
 	@tmp=$$(mktemp -d) && Tests/c/test_graph Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 exports-test: lib

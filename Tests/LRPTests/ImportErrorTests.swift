@@ -36,34 +36,18 @@ struct ImportErrorTests {
     static func isArgument(_ e: LRPError) -> Bool { if case .argument = e { return true } else { return false } }
     static func isIO(_ e: LRPError) -> Bool { if case .io = e { return true } else { return false } }
 
-    /// A temporary folder removed at the end of the test.
-    final class Folder {
-        let url: URL
-        init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("lrp-import-errors-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: url) }
-        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-            let path = url.appendingPathComponent(name).path
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            return path
-        }
-        func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
-    }
-
     static func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
     // MARK: Keras
 
     @Test("HDF5: missing, empty, not HDF5, truncated; weights only without the architecture")
     func brokenHDF5() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         Self.expectFailure(folder.url.appendingPathComponent("nothing.h5").path, kind: Self.isIO, ["nothing.h5"])
-        Self.expectFailure(try folder.write("empty.h5", []), kind: Self.isFormat, ["empty.h5", "not an HDF5 file"])
-        Self.expectFailure(try folder.write("text.h5", text: "this is not HDF5\n"), kind: Self.isFormat, ["text.h5", "not an HDF5 file"])
+        Self.expectFailure(try folder.writeBytes("empty.h5", []), kind: Self.isFormat, ["empty.h5", "not an HDF5 file"])
+        Self.expectFailure(try folder.write("text.h5", "this is not HDF5\n"), kind: Self.isFormat, ["text.h5", "not an HDF5 file"])
         let whole = try Self.bytes(Self.fixture("keras/residual_graph.h5"))
-        let cut = try folder.write("cut.h5", Array(whole[0..<(whole.count / 2)]))
+        let cut = try folder.writeBytes("cut.h5", Array(whole[0..<(whole.count / 2)]))
         Self.expectFailure(cut, kind: Self.isFormat, ["cut.h5"])
         Self.expectFailure(Self.fixture("keras/grouped_sequential.weights.h5"), kind: Self.isArgument,
                            ["grouped_sequential.weights.h5", "weights only", "architecture JSON"])
@@ -71,12 +55,12 @@ struct ImportErrorTests {
 
     @Test("Keras configs: unknown layer class, unsupported options, missing weights, shapes that disagree, bad JSON")
     func kerasConfigs() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let weights = Self.fixture("keras/grouped_sequential.weights.h5")
         let json = try String(contentsOfFile: Self.fixture("keras/grouped_sequential.json"), encoding: .utf8)
         func variant(_ name: String, _ from: String, _ to: String) throws -> String {
             #expect(json.contains(from), "the fixture JSON has no '\(from)'")
-            return try folder.write(name, text: json.replacingOccurrences(of: from, with: to))
+            return try folder.write(name, json.replacingOccurrences(of: from, with: to))
         }
         Self.expectFailure(weights, try variant("lstm.json", "\"class_name\": \"Dense\"", "\"class_name\": \"LSTM\""),
                            kind: Self.isUnsupported, ["layer 'dense' (LSTM)", "the layer class LSTM is not supported"])
@@ -90,48 +74,48 @@ struct ImportErrorTests {
                            kind: Self.isFormat, ["layer 'dense_renamed' (Dense)", "kernel is missing", "no weights for it"])
         Self.expectFailure(weights, try variant("units.json", "\"units\": 3", "\"units\": 7"),
                            kind: Self.isShape, ["layer 'dense' (Dense)", "the kernel is 36×3", "7 units"])
-        Self.expectFailure(weights, try folder.write("broken.json", text: String(json.prefix(200))),
+        Self.expectFailure(weights, try folder.write("broken.json", String(json.prefix(200))),
                            kind: Self.isFormat, ["broken.json", "JSON line"])
-        Self.expectFailure(weights, try folder.write("list.json", text: "[1, 2]"), kind: Self.isFormat, ["class_name"])
+        Self.expectFailure(weights, try folder.write("list.json", "[1, 2]"), kind: Self.isFormat, ["class_name"])
     }
 
     // MARK: Caffe
 
     @Test("Caffe: truncated and corrupt .caffemodel, prototxt errors with lines, weights that do not fit, unknown types")
     func caffe() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let prototxt = Self.fixture("caffe/branchy_deploy.prototxt")
         let model = try Self.bytes(Self.fixture("caffe/branchy.caffemodel"))
-        Self.expectFailure(prototxt, try folder.write("cut.caffemodel", Array(model[0..<(model.count - 100)])),
+        Self.expectFailure(prototxt, try folder.writeBytes("cut.caffemodel", Array(model[0..<(model.count - 100)])),
                            kind: Self.isFormat, ["cut.caffemodel", "truncated"])
-        Self.expectFailure(prototxt, try folder.write("noise.caffemodel", (0..<4000).map { UInt8(truncatingIfNeeded: $0 * 7919 + 13) }),
+        Self.expectFailure(prototxt, try folder.writeBytes("noise.caffemodel", (0..<4000).map { UInt8(truncatingIfNeeded: $0 * 7919 + 13) }),
                            kind: Self.isFormat, ["noise.caffemodel"])
         let text = try String(contentsOfFile: prototxt, encoding: .utf8)
         let weights = Self.fixture("caffe/branchy.caffemodel")
-        Self.expectFailure(try folder.write("syntax.prototxt", text: text.replacingOccurrences(of: "top: \"norm\"", with: "top \"norm\"")),
+        Self.expectFailure(try folder.write("syntax.prototxt", text.replacingOccurrences(of: "top: \"norm\"", with: "top \"norm\"")),
                            weights, kind: Self.isFormat, ["syntax.prototxt", "line 13", "needs ':'"])
-        Self.expectFailure(try folder.write("outputs.prototxt", text: text.replacingOccurrences(of: "num_output: 16", with: "num_output: 12")),
+        Self.expectFailure(try folder.write("outputs.prototxt", text.replacingOccurrences(of: "num_output: 16", with: "num_output: 12")),
                            weights, kind: Self.isShape, ["outputs.prototxt", "layer 'conv3' (Convolution, line 17)", "the prototxt needs 12×8×2×2"])
-        Self.expectFailure(try folder.write("type.prototxt", text: text.replacingOccurrences(of: "\"LRN\"", with: "\"SPP\"")),
+        Self.expectFailure(try folder.write("type.prototxt", text.replacingOccurrences(of: "\"LRN\"", with: "\"SPP\"")),
                            weights, kind: Self.isUnsupported, ["layer 'norm' (SPP, line 13)", "the layer type SPP is not supported"])
-        Self.expectFailure(try folder.write("renamed.prototxt", text: text.replacingOccurrences(of: "name: \"fc3\"", with: "name: \"fc9\"")),
+        Self.expectFailure(try folder.write("renamed.prototxt", text.replacingOccurrences(of: "name: \"fc3\"", with: "name: \"fc9\"")),
                            weights, kind: Self.isFormat, ["layer 'fc9' (InnerProduct", "has no weights for this layer"])
-        Self.expectFailure(try folder.write("leaky.prototxt", text: text.replacingOccurrences(of: "type: \"ReLU\" bottom: \"conv1\" top: \"conv1\"",
+        Self.expectFailure(try folder.write("leaky.prototxt", text.replacingOccurrences(of: "type: \"ReLU\" bottom: \"conv1\" top: \"conv1\"",
                                                                                             with: "type: \"ReLU\" bottom: \"conv1\" top: \"conv1\" relu_param { negative_slope: 0.1 }")),
                            weights, kind: Self.isUnsupported, ["layer 'relu1' (ReLU", "negative_slope 0.1"])
-        Self.expectFailure(try folder.write("dangling.prototxt", text: text.replacingOccurrences(of: "bottom: \"pool_ave\"", with: "bottom: \"pool_avg\"")),
+        Self.expectFailure(try folder.write("dangling.prototxt", text.replacingOccurrences(of: "bottom: \"pool_ave\"", with: "bottom: \"pool_avg\"")),
                            weights, kind: Self.isFormat, ["layer 'concat' (Concat", "reads 'pool_avg', which no earlier layer produces"])
         Self.expectFailure(prototxt, nil, kind: Self.isArgument, ["needs its prototxt and its weights"])
     }
 
     @Test("npz and npy weights: truncated archives, bad keys, missing arrays, hostile pickles")
     func archivesAndPickles() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         let prototxt = Self.fixture("caffe/v1net_deploy.prototxt")
         let npz = folder.url.appendingPathComponent("w.npz").path
         try CaffeModelFormat.convertWeights(caffemodel: Self.fixture("caffe/v1net.caffemodel"), prototxt: prototxt, to: npz)
         let whole = try Self.bytes(npz)
-        Self.expectFailure(prototxt, try folder.write("cut.npz", Array(whole[0..<(whole.count - 30)])), kind: Self.isFormat, ["cut.npz"])
+        Self.expectFailure(prototxt, try folder.writeBytes("cut.npz", Array(whole[0..<(whole.count - 30)])), kind: Self.isFormat, ["cut.npz"])
         try NumpyArchiveFormat().write([("conv", try Tensor(shape: [1], data: [1]))], path: folder.url.appendingPathComponent("keys.npz").path)
         Self.expectFailure(prototxt, folder.url.appendingPathComponent("keys.npz").path, kind: Self.isFormat,
                            ["keys.npz", "array 'conv' is not named '<layer>/<blob index>'"])
@@ -144,17 +128,17 @@ struct ImportErrorTests {
         let header = "{'descr': '|O', 'fortran_order': False, 'shape': (), }" + String(repeating: " ", count: 69) + "\n"
         var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
         npy += [0x80, 0x02] + Array("cos\nsystem\n".utf8) + [0x58, 2, 0, 0, 0] + Array("ls".utf8) + [0x85, 0x52, 0x2E]
-        Self.expectFailure(prototxt, try folder.write("hostile.npy", npy), kind: Self.isFormat, ["hostile.npy", "os.system", "refusing"])
+        Self.expectFailure(prototxt, try folder.writeBytes("hostile.npy", npy), kind: Self.isFormat, ["hostile.npy", "os.system", "refusing"])
         if Shared.enabled {
             let real = try Self.bytes(Shared.path("models/caffe/ethereon_lenet.caffe-tensorflow.npy"))
-            Self.expectFailure(try folder.write("cut.npy", Array(real.prefix(5000))), Shared.path("models/caffe/ethereon_lenet_deploy.prototxt"),
+            Self.expectFailure(try folder.writeBytes("cut.npy", Array(real.prefix(5000))), Shared.path("models/caffe/ethereon_lenet_deploy.prototxt"),
                                kind: Self.isFormat, ["cut.npy", "pickle", "truncated"])
         }
     }
 
     @Test("model archives: missing arrays, arrays of the wrong shape, corrupt JSON, unknown layers")
     func brokenArchives() throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         // A hand-made archive of the documented layout: a chain Linear 3 2 → Rect.
         let architecture = """
             {"format": "liblrp-model", "version": 1, "input": {"name": "x", "shape": [3]},
@@ -165,7 +149,7 @@ struct ImportErrorTests {
         let w = NumpyFormat.encode(try Tensor(shape: [3, 2], data: [1, 2, 3, 4, 5, 6]))
         let b = NumpyFormat.encode(try Tensor(shape: [2], data: [0.5, -0.5]))
         func archive(_ name: String, _ json: String, _ arrays: [(String, [UInt8])]) throws -> String {
-            try folder.write(name, TestZip.stored([("architecture.json", Array(json.utf8))] + arrays))
+            try folder.writeBytes(name, TestZip.stored([("architecture.json", Array(json.utf8))] + arrays))
         }
         let good = try ModelFormats.read(path: try archive("good.npz", architecture, [("fc/W.npy", w), ("fc/B.npy", b)]))
         #expect(good is Sequential && good.inputShape == [3] && good.name(of: 0) == "fc")
@@ -187,7 +171,7 @@ struct ImportErrorTests {
 
     @Test("files cut off anywhere give errors, never crashes", arguments: ["keras/residual_graph.h5", "caffe/branchy.caffemodel", "model.npz"])
     func truncatedEverywhere(_ file: String) throws {
-        let folder = try Folder()
+        let folder = try TemporaryFolder()
         var source = Self.fixture(file)
         if file == "model.npz" {
             source = folder.url.appendingPathComponent("model.npz").path
@@ -199,7 +183,7 @@ struct ImportErrorTests {
         var failures = 0
         for step in 1..<60 {
             let length = whole.count * step / 60
-            let path = try folder.write(name, Array(whole[0..<length]))
+            let path = try folder.writeBytes(name, Array(whole[0..<length]))
             do {
                 _ = try ModelFormats.read(path: path, format: nil, companion: companion, options: ImportOptions())
             } catch is LRPError {

@@ -21,6 +21,14 @@ final class TemporaryFolder {
         try text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }
+
+    /// Writes `bytes` to `name` and returns its path.
+    @discardableResult
+    func writeBytes(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let p = path(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
 }
 
 /// Runs python3 with `script`; returns its standard output, or nil when python3 or numpy is unavailable.

@@ -11,18 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        checks++;                                                                \
-        if (!(cond)) {                                                           \
-            failures++;                                                          \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fprintf(stderr, " (last error: %s)\n", lrp_last_error());           \
-        }                                                                        \
-    } while (0)
+#include "check.h"
 
 static void expect_error(const char *what, lrp_status got, lrp_status want, const char *fragment) {
     const char *message = lrp_last_error();

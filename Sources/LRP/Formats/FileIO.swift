@@ -5,38 +5,40 @@ public enum FileIO {
     /// The system's message for errno `code`.
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-    /// The bytes of the file at `path`.
-    public static func read(_ path: String) throws -> [UInt8] {
+    /// Opens `path` for reading and runs `body` with the descriptor and the file's size; errors name the
+    /// file: missing, unreadable, a folder.
+    private static func withOpenFile<T>(_ path: String, _ body: (Int32, Int) throws -> T) throws -> T {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
         guard (info.st_mode & S_IFMT) != S_IFDIR else { throw LRPError.io("cannot read '\(path)': it is a directory") }
-        var bytes: [UInt8] = []
-        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw LRPError.io("cannot read '\(path)': \(reason(errno))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-        }
-        return bytes
+        return try body(fd, Int(info.st_size))
     }
 
-    /// The size in bytes of the regular file at `path` (errors as for `read`: missing, unreadable, a folder).
+    /// The bytes of the file at `path`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        try withOpenFile(path) { fd, size in
+            var bytes: [UInt8] = []
+            if size > 0 { bytes.reserveCapacity(size) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw LRPError.io("cannot read '\(path)': \(reason(errno))")
+                }
+                if n == 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            return bytes
+        }
+    }
+
+    /// The size in bytes of the regular file at `path` (errors as for `read`).
     public static func size(_ path: String) throws -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw LRPError.io("cannot read '\(path)': it is a directory") }
-        return Int(info.st_size)
+        try withOpenFile(path) { _, size in size }
     }
 
     /// Writes `bytes` to `path` through a temporary file in the same folder that is renamed over `path`, so
