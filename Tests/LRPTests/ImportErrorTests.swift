@@ -106,6 +106,13 @@ struct ImportErrorTests {
         Self.expectFailure(try folder.write("dangling.prototxt", text.replacingOccurrences(of: "bottom: \"pool_ave\"", with: "bottom: \"pool_avg\"")),
                            weights, kind: Self.isFormat, ["layer 'concat' (Concat", "reads 'pool_avg', which no earlier layer produces"])
         Self.expectFailure(prototxt, nil, kind: Self.isArgument, ["needs its prototxt and its weights"])
+        // Absurd sizes in a prototxt are errors before anything of that size is allocated.
+        Self.expectFailure(try folder.write("huge.prototxt", text.replacingOccurrences(of: "num_output: 10", with: "num_output: 4000000000000")),
+                           weights, kind: Self.isShape, ["layer 'fc1' (InnerProduct", "4000000000000"])
+        Self.expectFailure(try folder.write("wide.prototxt", text.replacingOccurrences(of: "dim: 11 dim: 11", with: "dim: 3000000 dim: 3000000")),
+                           weights, kind: { _ in true }, ["wide.prototxt"])
+        Self.expectFailure(try folder.write("pad.prototxt", text.replacingOccurrences(of: "stride: 2 pad: 1 }", with: "stride: 2 pad: 4611686018427387904 }")),
+                           weights, kind: Self.isArgument, ["layer 'conv1' (Convolution", "beyond 2^30"])
     }
 
     @Test("npz and npy weights: truncated archives, bad keys, missing arrays, hostile pickles")

@@ -192,6 +192,11 @@ struct WindowGeometry: Sendable, Equatable {
         windowHeight = window.0; windowWidth = window.1
         strideHeight = stride.0; strideWidth = stride.1
         func along(_ size: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int) throws -> (Int, Int, Int) {
+            // Sizes beyond 2^30 cannot describe real images; bounding them keeps the arithmetic below exact.
+            let limit = 1 << 30
+            guard size <= limit, k <= limit, s <= limit, before <= limit, after <= limit else {
+                throw LRPError.argument("window \(k), stride \(s) or padding \(before), \(after) over \(size) is beyond 2^30")
+            }
             switch placement.padding {
             case .same:
                 let out = (size + s - 1) / s

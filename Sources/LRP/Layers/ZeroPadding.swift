@@ -6,8 +6,8 @@ public struct ZeroPadding: Layer {
 
     /// A padding layer (all sizes ≥ 0).
     public init(top: Int, bottom: Int, left: Int, right: Int) throws {
-        guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
-            throw LRPError.argument("Pad sizes must be ≥ 0, got \(top) \(bottom) \(left) \(right)")
+        guard [top, bottom, left, right].allSatisfy({ $0 >= 0 && $0 <= 1 << 30 }) else {
+            throw LRPError.argument("Pad sizes must be between 0 and 2^30, got \(top) \(bottom) \(left) \(right)")
         }
         (self.top, self.bottom, self.left, self.right) = (top, bottom, left, right)
     }

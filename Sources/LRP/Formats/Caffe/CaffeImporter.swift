@@ -19,8 +19,8 @@
 struct CaffeImporter {
     private var assembler = ModelAssembler()
     private let weights: CaffeWeights
-    /// For flattened tensors whose order differs from Caffe's: Caffe's index of each of our positions.
-    private var caffeOrder: [String: [Int]] = [:]
+    /// For flattened tensors whose order differs from Caffe's: how our positions map to Caffe's.
+    private var caffeOrder: [String: CaffeOrder] = [:]
     /// The top of the last layer, the net's output.
     private var lastTop: String?
 
@@ -48,7 +48,7 @@ struct CaffeImporter {
             try withContext(layer.context) { try importer.add(layer) }
         }
         guard let output = importer.lastTop else { throw LRPError.format("the prototxt has no layers that compute anything") }
-        if let order = importer.caffeOrder[output], order != Array(order.indices) {
+        if importer.caffeOrder[output] != nil {
             throw LRPError.unsupported("the net's output '\(output)' is a flattened feature map, whose order differs between Caffe (C,H,W) and liblrp (H,W,C)")
         }
         return try importer.assembler.finish(output: output, options: options)
@@ -189,44 +189,34 @@ struct CaffeImporter {
             throw LRPError.shape("group \(groups) must divide the \(channels) input channels and \(filters) outputs")
         }
         let perGroupIn = channels / groups, perGroupOut = filters / groups
-        var full = [Double](repeating: 0, count: kh * kw * channels * filters)
-        var bias = [Double](repeating: 0, count: filters)
+        // The arrays are checked against the prototxt before anything the prototxt sizes is allocated.
+        let kernel: Tensor, biasArray: Tensor?
         switch weights.layout {
         case .caffe:
             let blobs = try requireBlobs(layer, count: biasTerm ? 2 : 1)
-            try Self.expect(blobs[0], count: filters * perGroupIn * kh * kw, "weights", "\(filters)×\(perGroupIn)×\(kh)×\(kw)")
-            let w = blobs[0].pointer
-            for o in 0..<filters {
-                let g = o / perGroupOut
-                for i in 0..<perGroupIn {
-                    for y in 0..<kh {
-                        for x in 0..<kw {
-                            full[((y * kw + x) * channels + g * perGroupIn + i) * filters + o] = w[((o * perGroupIn + i) * kh + y) * kw + x]
-                        }
-                    }
-                }
-            }
-            if biasTerm {
-                try Self.expect(blobs[1], count: filters, "bias", "\(filters)")
-                bias = blobs[1].data
-            }
+            (kernel, biasArray) = (blobs[0], biasTerm ? blobs[1] : nil)
+            try Self.expect(kernel, count: try Shape.count([filters, perGroupIn, kh, kw]), "weights", "\(filters)×\(perGroupIn)×\(kh)×\(kw)")
         case .caffeTensorflow:
             let arrays = try requireArrays(layer, ["weights"] + (biasTerm ? ["biases"] : []))
-            guard let kernel = arrays["weights"] else { throw LRPError.format("no weights") }
-            try Self.expect(kernel, count: kh * kw * perGroupIn * filters, "weights", "\(kh)×\(kw)×\(perGroupIn)×\(filters)")
-            let w = kernel.pointer
-            for k in 0..<(kh * kw) {
-                for i in 0..<perGroupIn {
-                    for o in 0..<filters {
-                        full[(k * channels + (o / perGroupOut) * perGroupIn + i) * filters + o] = w[(k * perGroupIn + i) * filters + o]
+            guard let w = arrays["weights"] else { throw LRPError.format("no weights") }
+            (kernel, biasArray) = (w, biasTerm ? arrays["biases"] : nil)
+            try Self.expect(kernel, count: try Shape.count([kh, kw, perGroupIn, filters]), "weights", "\(kh)×\(kw)×\(perGroupIn)×\(filters)")
+        }
+        if let biasArray { try Self.expect(biasArray, count: filters, "bias", "\(filters)") }
+        var full = [Double](repeating: 0, count: kh * kw * channels * filters)
+        let w = kernel.pointer
+        for o in 0..<filters {
+            let g = o / perGroupOut
+            for i in 0..<perGroupIn {
+                for y in 0..<kh {
+                    for x in 0..<kw {
+                        let source = weights.layout == .caffe ? ((o * perGroupIn + i) * kh + y) * kw + x : ((y * kw + x) * perGroupIn + i) * filters + o
+                        full[((y * kw + x) * channels + g * perGroupIn + i) * filters + o] = w[source]
                     }
                 }
             }
-            if biasTerm, let b = arrays["biases"] {
-                try Self.expect(b, count: filters, "biases", "\(filters)")
-                bias = b.data
-            }
         }
+        let bias = biasArray?.data ?? [Double](repeating: 0, count: filters)
         let placement = WindowPlacement(padding: .explicit(top: ph, bottom: ph, left: pw, right: pw))
         return try Convolution(filterHeight: kh, filterWidth: kw, inputChannels: channels, filters: filters,
                                strideHeight: sh, strideWidth: sw, weights: full, bias: bias, placement: placement, groups: groups)
@@ -266,9 +256,26 @@ struct CaffeImporter {
         let biasTerm = try p.bool("bias_term", default: true)
         let transpose = try p.bool("transpose", default: false)
         let shape = try assembler.requireShape(of: source, for: "InnerProduct")
-        let inputs = shape.reduce(1, *)
+        guard shape.count == 3 || shape.count == 1 else {
+            throw LRPError.shape("needs a C×H×W or flat input, got \(Shape.describe(shape))")
+        }
+        let inputs = try Shape.count(shape)
+        // The arrays are checked against the prototxt before anything the prototxt sizes is allocated.
+        let kernel: Tensor, biasArray: Tensor?
+        switch weights.layout {
+        case .caffe:
+            let blobs = try requireBlobs(layer, count: biasTerm ? 2 : 1)
+            (kernel, biasArray) = (blobs[0], biasTerm ? blobs[1] : nil)
+        case .caffeTensorflow:
+            let arrays = try requireArrays(layer, ["weights"] + (biasTerm ? ["biases"] : []))
+            guard let w = arrays["weights"] else { throw LRPError.format("no weights") }
+            (kernel, biasArray) = (w, biasTerm ? arrays["biases"] : nil)
+        }
+        let stored = weights.layout == .caffe && !transpose ? "\(outputs)×\(inputs)" : "\(inputs)×\(outputs)"
+        try Self.expect(kernel, count: try Shape.count([inputs, outputs]), "weights", stored)
+        if let biasArray { try Self.expect(biasArray, count: outputs, "bias", "\(outputs)") }
         // Caffe flattens C,H,W; we flatten H,W,C. order[k] = Caffe's index of our input k.
-        var order: [Int]? = caffeOrder[source]
+        var order: [Int]? = caffeOrder[source]?.indices()
         var flatSource = source
         let spatial = shape.count == 3 && shape[0] * shape[1] > 1
         if shape.count == 3 {
@@ -276,39 +283,17 @@ struct CaffeImporter {
             order = spatial ? (0..<inputs).map { k in (k % c) * h * w + k / c } : nil
             flatSource = layer.name + "/flatten"
             try assembler.add(flatSource, .layer(Flatten()), inputs: [source])
-        } else if shape.count != 1 {
-            throw LRPError.shape("needs a C×H×W or flat input, got \(Shape.describe(shape))")
         }
+        // caffe-tensorflow already stores in×out with rows in H,W,C order after a spatial layer.
+        if weights.layout == .caffeTensorflow, spatial { order = nil }
         var matrix = [Double](repeating: 0, count: inputs * outputs)
-        var bias = [Double](repeating: 0, count: outputs)
-        switch weights.layout {
-        case .caffe:
-            let blobs = try requireBlobs(layer, count: biasTerm ? 2 : 1)
-            try Self.expect(blobs[0], count: inputs * outputs, "weights", transpose ? "\(inputs)×\(outputs)" : "\(outputs)×\(inputs)")
-            let w = blobs[0].pointer
-            for k in 0..<inputs {
-                let source = order?[k] ?? k
-                for o in 0..<outputs { matrix[k * outputs + o] = transpose ? w[source * outputs + o] : w[o * inputs + source] }
-            }
-            if biasTerm {
-                try Self.expect(blobs[1], count: outputs, "bias", "\(outputs)")
-                bias = blobs[1].data
-            }
-        case .caffeTensorflow:
-            // caffe-tensorflow already stores in×out with rows in H,W,C order after a spatial layer.
-            let arrays = try requireArrays(layer, ["weights"] + (biasTerm ? ["biases"] : []))
-            guard let kernel = arrays["weights"] else { throw LRPError.format("no weights") }
-            try Self.expect(kernel, count: inputs * outputs, "weights", "\(inputs)×\(outputs)")
-            let w = kernel.pointer
-            for k in 0..<inputs {
-                let source = spatial ? k : (order?[k] ?? k)
-                for o in 0..<outputs { matrix[k * outputs + o] = w[source * outputs + o] }
-            }
-            if biasTerm, let b = arrays["biases"] {
-                try Self.expect(b, count: outputs, "biases", "\(outputs)")
-                bias = b.data
-            }
+        let w = kernel.pointer
+        let rowsFirst = weights.layout == .caffeTensorflow || transpose
+        for k in 0..<inputs {
+            let source = order?[k] ?? k
+            for o in 0..<outputs { matrix[k * outputs + o] = rowsFirst ? w[source * outputs + o] : w[o * inputs + source] }
         }
+        let bias = biasArray?.data ?? [Double](repeating: 0, count: outputs)
         let top = try layer.top()
         try assembler.add(layer.name, .layer(try Linear(inputs: inputs, outputs: outputs, weights: matrix, bias: bias)),
                           inputs: [flatSource], output: top)
@@ -346,7 +331,7 @@ struct CaffeImporter {
         try addNode(layer, Flatten(), from: source)
         if shape.count == 3, shape[0] * shape[1] > 1, shape[2] > 1 {
             let (h, w, c) = (shape[0], shape[1], shape[2])
-            caffeOrder[try layer.top()] = (0..<(h * w * c)).map { k in (k % c) * h * w + k / c }
+            caffeOrder[try layer.top()] = .chw(h: h, w: w, c: c)
         } else {
             caffeOrder[try layer.top()] = caffeOrder[source]
         }
@@ -359,16 +344,12 @@ struct CaffeImporter {
         guard layer.bottoms.count >= 2 else { throw LRPError.format("Concat needs at least two bottoms") }
         let top = try layer.top()
         // Flat inputs keep track of their Caffe order, shifted by the sizes before them.
-        var order: [Int] = [], offset = 0, permuted = false
-        for bottom in layer.bottoms {
-            let size = try assembler.requireShape(of: bottom, for: "Concat").reduce(1, *)
-            let own = caffeOrder[bottom] ?? Array(0..<size)
-            if caffeOrder[bottom] != nil { permuted = true }
-            order += own.map { $0 + offset }
-            offset += size
+        let parts = try layer.bottoms.map { bottom in
+            CaffeOrder.Part(order: caffeOrder[bottom], size: try Shape.count(try assembler.requireShape(of: bottom, for: "Concat")))
         }
+        let permuted = parts.contains { $0.order != nil }
         try assembler.add(layer.name, .merge(Concatenate()), inputs: layer.bottoms, output: top)
-        caffeOrder[top] = permuted ? order : nil
+        caffeOrder[top] = permuted ? .joined(parts) : nil
         lastTop = top
     }
 
@@ -534,5 +515,35 @@ struct CaffeLayer {
     func top() throws -> String {
         guard tops.count == 1, let only = tops.first else { throw LRPError.format("needs one top, has \(tops.count)") }
         return only
+    }
+}
+
+/// How a flattened tensor's positions map to Caffe's, where they differ: kept symbolic so that nothing the size
+/// of a feature map is built until an InnerProduct, whose weights bound the size, needs it.
+indirect enum CaffeOrder: Equatable {
+    /// A C,H,W map flattened: our position k (H,W,C order) is Caffe's (k mod c)·h·w + k div c.
+    case chw(h: Int, w: Int, c: Int)
+    /// Flat parts concatenated (nil: a part already in Caffe's order).
+    case joined([Part])
+
+    /// One part of a concatenation.
+    struct Part: Equatable {
+        let order: CaffeOrder?
+        let size: Int
+    }
+
+    /// Caffe's index of each of our positions.
+    func indices() -> [Int] {
+        switch self {
+        case .chw(let h, let w, let c):
+            return (0..<(h * w * c)).map { k in (k % c) * h * w + k / c }
+        case .joined(let parts):
+            var out: [Int] = [], offset = 0
+            for part in parts {
+                out += (part.order?.indices() ?? Array(0..<part.size)).map { $0 + offset }
+                offset += part.size
+            }
+            return out
+        }
     }
 }

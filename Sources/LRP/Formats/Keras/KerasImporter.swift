@@ -189,6 +189,7 @@ struct KerasImporter {
                 throw LRPError.unsupported("Rescaling needs a single number as scale and offset")
             }
             let channels = shape.last ?? 1
+            guard channels <= 1 << 24 else { throw LRPError.unsupported("Rescaling of \(channels) channels") }
             let made = try BatchNorm(scale: Array(repeating: scale, count: channels), shift: Array(repeating: offset, count: channels))
             try assembler.add(layer.name, .layer(made), inputs: [source])
         case "Add":
@@ -240,8 +241,8 @@ struct KerasImporter {
         guard kernel.rank == 4, kernel.shape[0] == kh, kernel.shape[1] == kw, kernel.shape[3] == filters, groups >= 1 else {
             throw LRPError.shape("the kernel is \(Shape.describe(kernel.shape)), the config says \(kh)×\(kw)×…×\(filters)")
         }
-        let perGroup = kernel.shape[2], inputs = perGroup * groups
         guard filters % groups == 0 else { throw LRPError.format("\(filters) filters do not split into \(groups) groups") }
+        let perGroup = kernel.shape[2], inputs = perGroup * groups
         let bias = try self.bias(layer, list, count: filters)
         var full = kernel.data
         if groups > 1 {
