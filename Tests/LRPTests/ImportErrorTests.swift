@@ -176,6 +176,38 @@ struct ImportErrorTests {
         Self.expectFailure(folder.url.appendingPathComponent("arrays.npz").path, kind: Self.isFormat, ["no 'architecture.json' member"])
     }
 
+    @Test("files with random bytes changed give errors or models, never crashes (the parsers written in Swift)",
+          arguments: ["caffe/branchy.caffemodel", "caffe/branchy_deploy.prototxt", "keras/grouped_sequential.json", "model.npz"])
+    func mutatedEverywhere(_ file: String) throws {
+        let folder = try TemporaryFolder()
+        var source = Self.fixture(file)
+        if file == "model.npz" {
+            source = folder.path("model.npz")
+            try ModelFormats.write(try FixtureImportTests.load(3), path: source)
+        }
+        let whole = try Self.bytes(source)
+        var random = SeededRandom(seed: 77)
+        let name = "mutated." + URL(fileURLWithPath: file).pathExtension
+        for _ in 0..<150 {
+            var bytes = whole
+            for _ in 0..<Int.random(in: 1...8, using: &random) {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            }
+            let path = try folder.writeBytes(name, bytes)
+            let (model, companion): (String, String?)
+            switch file {
+            case "caffe/branchy.caffemodel": (model, companion) = (Self.fixture("caffe/branchy_deploy.prototxt"), path)
+            case "caffe/branchy_deploy.prototxt": (model, companion) = (path, Self.fixture("caffe/branchy.caffemodel"))
+            case "keras/grouped_sequential.json": (model, companion) = (Self.fixture("keras/grouped_sequential.weights.h5"), path)
+            default: (model, companion) = (path, nil)
+            }
+            do {
+                let network = try ModelFormats.read(path: model, format: nil, companion: companion, options: ImportOptions())
+                _ = try? network.forward(try Tensor.zeros([1] + (network.inputShape ?? [1])))
+            } catch is LRPError {}
+        }
+    }
+
     @Test("files cut off anywhere give errors, never crashes", arguments: ["keras/residual_graph.h5", "caffe/branchy.caffemodel", "model.npz"])
     func truncatedEverywhere(_ file: String) throws {
         let folder = try TemporaryFolder()
