@@ -149,6 +149,9 @@ struct ImportedLayersTests {
                     }.map { $0 * r.data[i] }
                 case .ww, .flat:
                     expected = values.map { _ in r.data[i] / 3 }
+                default:
+                    Issue.record("not a toolbox rule: \(rule)")
+                    expected = []
                 }
                 #expect(relativeError(parts.map { $0.data[i] }, expected) <= 1e-12, "\(rule) at \(i)")
             }

@@ -1,4 +1,5 @@
 import LRP
+import Testing
 
 /// A reproducible random source (SplitMix64) for test data.
 struct SeededRandom: RandomNumberGenerator {
@@ -149,7 +150,8 @@ enum Slow {
     }
 
     /// Relevance of a Linear/Convolution layer, from the table of numerics.md.
-    static func affineRelevance(_ outputs: [Output], x: [Double], r: [Double], rule: Rule) -> [Double] {
+    static func affineRelevance(_ outputs: [Output], x: [Double], r: [Double], rule: Rule,
+                                low: (Int) -> Double = { _ in 0 }, high: (Int) -> Double = { _ in 0 }) -> [Double] {
         var result = [Double](repeating: 0, count: x.count)
         for (j, o) in outputs.enumerated() {
             let z = o.inputs.map { value(x, $0.index) * $0.weight }
@@ -175,9 +177,71 @@ enum Slow {
                 for c in o.inputs where total != 0 { result[safe: c.index] += c.weight * c.weight / total * r[j] }
             case .flat:
                 for c in o.inputs { result[safe: c.index] += r[j] / Double(o.inputs.count) }
+            default:
+                newRule(o, x: x, r: r[j], rule: rule, low: low, high: high, into: &result)
             }
         }
         return result
+    }
+
+    /// stab(d) = d + ε·sign(d), sign(0) = +1 (rules.md).
+    static func stab(_ d: Double, _ eps: Double) -> Double { d + (d >= 0 ? eps : -eps) }
+
+    /// The rules of rules.md for one output with connections `o` and relevance `rj`, added into `result`.
+    /// `low`/`high` give zᴮ's bound for an input index. Padding connections (−1) read 0 and take nothing.
+    static func newRule(_ o: Output, x: [Double], r rj: Double, rule: Rule, low: (Int) -> Double, high: (Int) -> Double,
+                        into result: inout [Double]) {
+        let inside = o.inputs.filter { $0.index >= 0 }
+        let xs = inside.map { x[$0.index] }, ws = inside.map(\.weight)
+        let b = o.bias
+        func plus(_ v: Double) -> Double { max(v, 0) }
+        func minus(_ v: Double) -> Double { min(v, 0) }
+        switch rule {
+        case .norm(let eps):
+            let z = zip(xs, ws).reduce(b) { $0 + $1.0 * $1.1 }
+            for (k, c) in inside.enumerated() { result[c.index] += xs[k] * ws[k] * rj / stab(z, eps) }
+        case .zplus(let eps):
+            let zp = zip(xs, ws).reduce(plus(b)) { $0 + plus($1.0) * plus($1.1) + minus($1.0) * minus($1.1) }
+            for (k, c) in inside.enumerated() { result[c.index] += (plus(xs[k]) * plus(ws[k]) + minus(xs[k]) * minus(ws[k])) * rj / stab(zp, eps) }
+        case .alphaBeta(let alpha, let beta, let eps):
+            let p = zip(xs, ws).reduce(plus(b)) { $0 + plus($1.0) * plus($1.1) + minus($1.0) * minus($1.1) }
+            let n = zip(xs, ws).reduce(minus(b)) { $0 + plus($1.0) * minus($1.1) + minus($1.0) * plus($1.1) }
+            for (k, c) in inside.enumerated() {
+                let pos = plus(xs[k]) * plus(ws[k]) + minus(xs[k]) * minus(ws[k])
+                let neg = plus(xs[k]) * minus(ws[k]) + minus(xs[k]) * plus(ws[k])
+                result[c.index] += (alpha * pos / stab(p, eps) - beta * neg / stab(n, eps)) * rj
+            }
+        case .gamma(let g, let eps):
+            let up = ws.map { $0 + g * plus($0) }, down = ws.map { $0 + g * minus($0) }
+            let z = zip(xs, ws).reduce(b) { $0 + $1.0 * $1.1 }
+            let p = xs.indices.reduce(b + g * plus(b)) { $0 + up[$1] * plus(xs[$1]) + down[$1] * minus(xs[$1]) }
+            let n = xs.indices.reduce(b + g * minus(b)) { $0 + down[$1] * plus(xs[$1]) + up[$1] * minus(xs[$1]) }
+            let sp = z > 0 ? rj / stab(p, eps) : 0, sn = z < 0 ? rj / stab(n, eps) : 0
+            for (k, c) in inside.enumerated() {
+                result[c.index] += plus(xs[k]) * (up[k] * sp + down[k] * sn) + minus(xs[k]) * (down[k] * sp + up[k] * sn)
+            }
+        case .zBox(let box):
+            let ls = inside.map { low($0.index) }, hs = inside.map { high($0.index) }
+            let terms = xs.indices.map { xs[$0] * ws[$0] - ls[$0] * plus(ws[$0]) - hs[$0] * minus(ws[$0]) }
+            let d = terms.reduce(0, +)
+            for (k, c) in inside.enumerated() { result[c.index] += terms[k] * rj / stab(d, box.epsilon) }
+        case .flatStabilized(let eps):
+            for c in inside { result[c.index] += rj / stab(Double(inside.count), eps) }
+        case .wSquareStabilized(let eps):
+            let d = ws.reduce(b * b) { $0 + $1 * $1 }
+            for (k, c) in inside.enumerated() { result[c.index] += ws[k] * ws[k] * rj / stab(d, eps) }
+        case .unified(let u):
+            let a = xs.map { u.theta0 + u.theta1 * $0 }
+            let f = ws.map { u.gamma0 + u.gamma1 * $0 + u.gamma1p * plus($0) + u.gamma1n * minus($0) + u.gamma2 * $0 * $0 }
+            let g = ws.map { u.gamma0 + u.gamma1 * $0 + u.gamma1n * plus($0) + u.gamma1p * minus($0) + u.gamma2 * $0 * $0 }
+            let df = a.indices.reduce(0.0) { $0 + a[$1] * f[$1] }, dg = a.indices.reduce(0.0) { $0 + a[$1] * g[$1] }
+            func share(_ numerator: Double, _ d: Double) -> Double { u.epsilon == 0 && d == 0 ? 0 : numerator / stab(d, u.epsilon) }
+            for (k, c) in inside.enumerated() {
+                result[c.index] += (u.alpha * share(a[k] * f[k], df) - u.beta * share(a[k] * g[k], dg)) * rj
+            }
+        default:
+            Issue.record("Slow.newRule does not define \(rule)")
+        }
     }
 
     /// SumPool: Y = window sum / sqrt(ph·pw).
@@ -207,6 +271,8 @@ enum Slow {
                 }
             case .ww, .flat:
                 for c in o.inputs { result[safe: c.index] += r[j] / Double(o.inputs.count) }
+            default:
+                Issue.record("the toolbox's SumPool has no \(rule) rule")
             }
         }
         return result

@@ -27,12 +27,16 @@ public struct Add: MergeLayer {
 
     public func relevance(_ r: Tensor, inputs xs: [Tensor], output y: Tensor, rule: Rule) throws -> [Tensor] {
         _ = try outputShape(for: xs.map(\.shape))
+        if rule.isGradientFamily { return try backward(r, inputs: xs, output: y) }
         let outs = try xs.map { try Tensor.uninitialized($0.shape) }
         let rp = r.pointer, n = r.count
         switch rule {
-        case .simple, .epsilon:
+        case .pass:
+            throw LRPError.argument("the pass rule is for element-wise and reshaping layers; Add needs an LRP rule")
+        case .simple, .epsilon, .norm:
             var eps = 1e-16
             if case .epsilon(let e) = rule { eps = e }
+            if case .norm(let e) = rule { eps = e }
             let yp = y.pointer
             for (x, out) in zip(xs, outs) {
                 let (xp, op) = (x.pointer, out.mutablePointer)
@@ -60,6 +64,19 @@ public struct Add: MergeLayer {
                 let op = out.mutablePointer
                 for i in 0..<n { op[i] = rp[i] * share }
             }
+        default:
+            // The rules of current practice on the sum as an affine map: output j reads element j of every
+            // summand with weight 1.
+            let k = xs.count
+            let joined = try Tensor.uninitialized([k * n])
+            for (i, x) in xs.enumerated() { (joined.mutablePointer + i * n).update(from: x.pointer, count: n) }
+            let channels = xs[0].shape.last ?? 1
+            guard let terms = try RuleTerms.make(rule, input: joined, channels: channels) else {
+                throw LRPError.unsupported("rule \(rule) on Add")
+            }
+            let sparse = SparseAffine(outputCount: n, connections: { j, visit in for i in 0..<k { visit(i * n + j, 1) } }, bias: { _ in 0 })
+            let all = try sparse.relevance(try r.reshaped([n]), input: joined, output: try y.reshaped([n]), terms: terms)
+            return try xs.enumerated().map { i, x in try Tensor(shape: x.shape, data: Array(UnsafeBufferPointer(start: all.pointer + i * n, count: n))) }
         }
         return outs
     }

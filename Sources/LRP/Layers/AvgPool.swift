@@ -46,6 +46,7 @@ public struct AvgPool: PoolingLayer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
-        try pooling.sumRelevance(r, input: x, rule: rule)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return try pooling.sumRelevance(r, input: x, output: y, rule: rule, layer: header, scale: scale)
     }
 }

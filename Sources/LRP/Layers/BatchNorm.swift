@@ -70,12 +70,16 @@ public struct BatchNorm: Layer {
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         _ = try outputShape(for: x.shape)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         let out = try Tensor.uninitialized(x.shape)
         let (xp, yp, rp, op, s, b, c) = (x.pointer, y.pointer, r.pointer, out.mutablePointer, scale.pointer, shift.pointer, channels)
         switch rule {
-        case .simple, .epsilon:
+        case .pass:
+            return try r.reshaped(x.shape)
+        case .simple, .epsilon, .norm:
             var eps = 1e-16
             if case .epsilon(let e) = rule { eps = e }
+            if case .norm(let e) = rule { eps = e }
             for i in 0..<x.count {
                 let z = xp[i] * s[i % c], total = yp[i]
                 op[i] = z * rp[i] / (total + (total >= 0 ? eps : -eps))
@@ -93,6 +97,11 @@ public struct BatchNorm: Layer {
             for i in 0..<x.count { op[i] = s[i % c] == 0 ? 0 : rp[i] }
         case .flat:
             for i in 0..<x.count { op[i] = rp[i] }
+        default:
+            // The rules of current practice on the diagonal map: output i reads input i with weight scale_c.
+            guard let terms = try RuleTerms.make(rule, input: x, channels: c) else { throw LRPError.unsupported("rule \(rule) on \(header)") }
+            let sparse = SparseAffine(outputCount: x.count, connections: { j, visit in visit(j, s[j % c]) }, bias: { b[$0 % c] })
+            return try sparse.relevance(try r.reshaped(x.shape), input: x, output: y, terms: terms)
         }
         return out
     }

@@ -133,6 +133,12 @@ public struct Convolution: Layer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
-        try map(for: x.shape).relevance(r, input: x, output: y, rule: rule)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return try map(for: x.shape).relevance(r, input: x, output: y, rule: rule)
+    }
+
+    /// The transposed convolution of r (no weight gradients).
+    public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
+        try map(for: x.shape).inputGradient(r, x)
     }
 }

@@ -12,7 +12,8 @@ public struct Flatten: Layer {
     public func forward(_ x: Tensor) throws -> Tensor { try x.reshaped(try outputShape(for: x.shape)) }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
-        try r.reshaped(x.shape)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return try r.reshaped(x.shape)
     }
 
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {

@@ -21,6 +21,7 @@ public struct GlobalAvgPool: Layer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         let p = try pool(x.shape)
         let shaped = [x.shape[0], 1, 1, x.shape[3]]
         return try p.relevance(try r.reshaped(shaped), input: x, output: try y.reshaped(shaped), rule: rule)

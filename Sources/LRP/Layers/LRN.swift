@@ -46,7 +46,11 @@ public struct LRN: Layer {
         return out
     }
 
-    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+    /// LRP rules pass relevance through; the gradient family takes the gradient.
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return r
+    }
 
     /// dx_i = dy_i·s_i^(−β) − (2αβ/n)·x_i·Σ_{j ∈ window(i)} dy_j·y_j/s_j.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {

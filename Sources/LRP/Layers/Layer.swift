@@ -30,6 +30,21 @@ public protocol Layer: Sendable {
 
     /// The same layer with its parameters in the given tensors (same shapes), e.g. fresh copies.
     func replacingParameters(_ tensors: [Tensor]) throws -> any Layer
+
+    /// The plain gradient for the input given `r` at the output (a vector–Jacobian product, without the
+    /// toolbox's training scale factors): what the gradient family of rules propagates. `mode` changes Rect's
+    /// (DeconvNet, guided backpropagation); other layers ignore it.
+    func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor
+}
+
+/// How a Rect passes gradients back in the gradient family of rules.
+public enum GradientMode: Sendable {
+    /// The gradient: masked by forward activity.
+    case plain
+    /// DeconvNet: max(0, R), ignoring the forward mask.
+    case deconvnet
+    /// Guided backpropagation: masked by forward activity and by R > 0.
+    case guided
 }
 
 extension Layer {
@@ -38,6 +53,37 @@ extension Layer {
 
     /// Layers without parameters have nothing to update.
     public func update(_ gradients: [Tensor], outputShape: [Int], learningRate: Double) throws {}
+
+    /// The gradient of `backward` (right for every layer whose training backward has no scale factor).
+    public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
+        try backward(try r.reshaped(y.shape), input: x, output: y).input
+    }
+
+    /// The relevance for the rules of the gradient family (`Rule.isGradientFamily`), layer by layer:
+    /// gradient, deconvnet and guided_backprop propagate gradients; gradient_x_input and sensitivity give
+    /// x⊙gradient and gradient² of this layer alone (a whole network applies them once, at its input).
+    public func gradientRelevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        switch rule {
+        case .deconvnet: return try gradient(r, input: x, output: y, mode: .deconvnet)
+        case .guidedBackprop: return try gradient(r, input: x, output: y, mode: .guided)
+        case .gradientTimesInput:
+            let g = try gradient(r, input: x, output: y, mode: .plain)
+            let (gp, xp) = (g.mutablePointer, x.pointer)
+            for i in 0..<g.count { gp[i] *= xp[i] }
+            return g
+        case .sensitivity:
+            let g = try gradient(r, input: x, output: y, mode: .plain)
+            let gp = g.mutablePointer
+            for i in 0..<g.count { gp[i] *= gp[i] }
+            return g
+        default: return try gradient(r, input: x, output: y, mode: .plain)
+        }
+    }
+
+    /// The error for the pass rule on a layer that is not element-wise.
+    func passRefused() -> LRPError {
+        .argument("the pass rule is for element-wise and reshaping layers; \(header) needs an LRP rule")
+    }
 
     /// Layers without parameters are their own copy.
     public func replacingParameters(_ tensors: [Tensor]) throws -> any Layer {

@@ -88,6 +88,13 @@ public struct Linear: Layer {
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         _ = try outputShape(for: x.shape)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         return try map(batch: x.shape[0]).relevance(r, input: x, output: y, rule: rule)
+    }
+
+    /// r·Wᵀ, without the toolbox's training scale factor.
+    public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
+        _ = try outputShape(for: x.shape)
+        return try map(batch: x.shape[0]).inputGradient(r, x)
     }
 }

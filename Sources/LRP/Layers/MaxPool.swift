@@ -45,11 +45,12 @@ public struct MaxPool: PoolingLayer {
         return (dx, [])
     }
 
+    /// Rules that look at the input values send R_j to the window's maximum (ties split equally); rules that do
+    /// not (ww, flat, zennit's Flat and WSquare, unified with θ1 = 0) spread it over the window.
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
-        switch rule {
-        case .simple, .epsilon, .alphabeta: return try winnerTakesAll(r, x, y)
-        case .ww, .flat: return try pooling.uniformRelevance(r, input: x)
-        }
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        if rule == .pass { throw passRefused() }
+        return rule.ignoresInput ? try pooling.uniformRelevance(r, input: x) : try winnerTakesAll(r, x, y)
     }
 
     /// All of R_j to the inputs equal to the window's maximum y_j, split equally among ties.

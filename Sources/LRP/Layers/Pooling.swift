@@ -80,19 +80,35 @@ public struct Pooling: Sendable {
         return dx
     }
 
-    /// The toolbox's SumPool relevance for `rule` (s_j the plain sum of window j's inputs):
-    /// simple/epsilon R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12 for simple); alphabeta with x⁺ and x⁻;
-    /// ww and flat R_j/(ph·pw) to each pixel of the window (shares that fall on padding are dropped).
-    func sumRelevance(_ r: Tensor, input x: Tensor, rule: Rule) throws -> Tensor {
+    /// The relevance of a sum-like pool (y_j = scale_j·s_j, s_j the plain sum of window j's inputs):
+    /// the toolbox's forms for its rules — simple/epsilon R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12 for
+    /// simple), alphabeta with x⁺ and x⁻, ww and flat R_j/(ph·pw) to each pixel of the window (shares that fall
+    /// on padding are dropped); zennit's Norm stabilizes y_j instead, R_i = Σ_j x_i·R_j/(s_j + (ε/scale_j)·sign(s_j));
+    /// the other rules treat the pool as the affine map it is, with weights scale_j (`SparseAffine`).
+    func sumRelevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule, layer: String,
+                      scale: @escaping (Windows, Int) -> Double) throws -> Tensor {
         switch rule {
-        case .simple: return try ratioRelevance(r, x, epsilon: 1e-12)
-        case .epsilon(let eps): return try ratioRelevance(r, x, epsilon: eps)
+        case .simple: return try ratioRelevance(r, x) { _, _ in 1e-12 }
+        case .epsilon(let eps): return try ratioRelevance(r, x) { _, _ in eps }
+        case .norm(let eps): return try ratioRelevance(r, x) { w, j in eps / scale(w, j) }
         case .alphabeta(let alpha): return try alphaBetaRelevance(r, x, alpha: alpha)
         case .ww, .flat: return try uniformRelevance(r, input: x)
+        case .pass: throw LRPError.argument("the pass rule is for element-wise and reshaping layers; \(layer) needs an LRP rule")
+        default:
+            let w = try windows(for: x.shape)
+            guard let terms = try RuleTerms.make(rule, input: x, channels: w.channels) else {
+                throw LRPError.unsupported("rule \(rule) on \(layer)")
+            }
+            let d = w.channels
+            let sparse = SparseAffine(outputCount: w.count * d, connections: { j, visit in
+                let window = j / d, c = j % d, weight = scale(w, window)
+                w.forEachPixel(window) { p in visit(p + c, weight) }
+            }, bias: { _ in 0 })
+            return try sparse.relevance(r, input: x, output: y, terms: terms)
         }
     }
 
-    private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon eps: Double) throws -> Tensor {
+    private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon: (Windows, Int) -> Double) throws -> Tensor {
         let w = try windows(for: x.shape)
         let result = try Tensor.zeros(x.shape)
         let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
@@ -106,6 +122,7 @@ public struct Pooling: Sendable {
                     let src = xp + p
                     for c in 0..<d { qp[c] += src[c] }
                 }
+                let eps = epsilon(w, window)
                 for c in 0..<d {
                     let s = qp[c]
                     qp[c] = rp[o + c] / (s + (s >= 0 ? eps : -eps))

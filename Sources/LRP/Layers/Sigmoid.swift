@@ -7,7 +7,11 @@ public struct Sigmoid: Layer {
     public var header: String { "Sigmoid" }
     public func outputShape(for shape: [Int]) throws -> [Int] { shape }
     public func forward(_ x: Tensor) throws -> Tensor { try x.map { 1 / (1 + exp(-$0)) } }
-    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+    /// LRP rules pass relevance through; the gradient family takes the gradient.
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return r
+    }
 
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
         let dx = try Tensor.uninitialized(y.shape)

@@ -29,7 +29,25 @@ public struct SoftMax: Layer {
         return out
     }
 
-    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor { r }
+    /// LRP rules pass relevance through (the toolbox's convention); the gradient family takes the gradient.
+    public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        return r
+    }
+
+    /// The softmax's own Jacobian (not the toolbox's training shortcut): dx = y⊙(r − Σ_k y_k·r_k) per row.
+    public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
+        guard r.count == y.count, y.rank == 2 else { throw LRPError.shape("gradient of \(r.count) values for an output of \(y.count)") }
+        let d = y.shape[1]
+        let dx = try Tensor.uninitialized(y.shape)
+        let (g, yp, out) = (r.pointer, y.pointer, dx.mutablePointer)
+        for n in 0..<y.shape[0] {
+            var dot = 0.0
+            for i in 0..<d { dot += yp[n * d + i] * g[n * d + i] }
+            for i in 0..<d { out[n * d + i] = yp[n * d + i] * (g[n * d + i] - dot) }
+        }
+        return dx
+    }
 
     /// The toolbox trains with the l1 loss on the softmax output and passes the gradient through.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {

@@ -28,6 +28,8 @@ public struct SumPool: PoolingLayer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
-        try pooling.sumRelevance(r, input: x, rule: rule)
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
+        let factor = normalizer
+        return try pooling.sumRelevance(r, input: x, output: y, rule: rule, layer: header) { _, _ in factor }
     }
 }

@@ -48,6 +48,7 @@ public struct ZeroPadding: Layer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         let out = try Tensor.uninitialized(x.shape)
         crop(r.pointer, to: x.shape, into: out.mutablePointer)
         return out

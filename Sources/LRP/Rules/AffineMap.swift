@@ -105,11 +105,28 @@ struct AffineMap {
     func relevance(_ r: Tensor, input x: Tensor, output z: Tensor, rule: Rule) throws -> Tensor {
         switch rule {
         case .simple: return try epsilonRule(r, x, z, stabilizer: 1e-16)
-        case .epsilon(let eps): return try epsilonRule(r, x, z, stabilizer: eps)
-        case .alphabeta(let alpha): return try alphaBetaRule(r, x, alpha: alpha)
+        case .epsilon(let eps), .norm(let eps): return try epsilonRule(r, x, z, stabilizer: eps)
         case .ww: return try wSquareRule(r, x)
         case .flat: return try flatRule(r, x)
+        case .pass: throw LRPError.argument("the pass rule is for element-wise layers; a layer with weights needs an LRP rule")
+        case .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop: return try inputGradient(r, x)
+        default:
+            guard let terms = try RuleTerms.make(rule, input: x, channels: channelCount) else {
+                throw LRPError.unsupported("rule \(rule) on a Linear or Convolution layer")
+            }
+            return try stackedRule(r, x, z, terms)
         }
+    }
+
+    /// The plain input gradient patchesᵀ(r·Wᵀ) (no toolbox scaling, no weight gradients).
+    func inputGradient(_ r: Tensor, _ x: Tensor) throws -> Tensor {
+        let m = outputs
+        let dx = try Tensor.zeros(x.shape)
+        let rp = r.pointer
+        transposedProduct(cols: m, weights.pointer, into: dx.mutablePointer) { rows, s in
+            s.update(from: rp + rows.lowerBound * m, count: rows.count * m)
+        }
+        return dx
     }
 
     /// result += patchesᵀ(s·Vᵀ) over all patches, with V a K×cols matrix and s given chunk-wise by
@@ -153,115 +170,124 @@ struct AffineMap {
         return result
     }
 
-    /// alphabeta: z⁺ = x⁺W⁺ + x⁻W⁻ + b⁺ and z⁻ = x⁺W⁻ + x⁻W⁺ + b⁻ (the sign is that of the product x_i·w_ij);
-    /// s⁺ = α·R/(z⁺ + 1e-16), s⁻ = β·R/(z⁻ − 1e-16); R_in = x⁺⊙(W⁺s⁺ + W⁻s⁻) + x⁻⊙(W⁻s⁺ + W⁺s⁻).
+    /// A rule given as modified layers (`RuleTerms`), for example alphabeta: z⁺ = x⁺W⁺ + x⁻W⁻ + b⁺ and
+    /// z⁻ = x⁺W⁻ + x⁻W⁺ + b⁻, s⁺ = α·R/(z⁺ + 1e-16), s⁻ = β·R/(z⁻ − 1e-16), R_in = x⁺⊙(W⁺s⁺ + W⁻s⁻) + x⁻⊙(W⁻s⁺ + W⁺s⁻).
     ///
-    /// The active terms (α ≠ 0, β ≠ 0) are the column blocks of V⁺ = [W⁺ | W⁻] (what multiplies x⁺) and
-    /// V⁻ = [W⁻ | W⁺] (what multiplies x⁻). When x has both signs, the patches are split into [x⁺ | x⁻]
-    /// side by side and V is stacked as [V⁺; V⁻], so each chunk takes one product for z and one for the
-    /// relevance; when x has one sign, only its half is used. The relevance is weighted by x⁺ and x⁻ per
-    /// patch before col2im, so no input-sized temporaries are needed. Output units are taken in blocks whose
-    /// part of V stays within `chunkBudget` values: each block's share of the relevance simply adds up.
-    private func alphaBetaRule(_ r: Tensor, _ x: Tensor, alpha: Double) throws -> Tensor {
-        let beta = 1 - alpha
+    /// The halves of the input sit side by side in one stacked patch matrix [h_0 | h_1 | …] and the terms'
+    /// modified weights stack as V (rows: halves × K, columns: terms × outputs), so each chunk takes one
+    /// product for all denominators and one for the relevance. An x⁺ or x⁻ half that is zero everywhere is
+    /// left out (after a Rect only x⁺ remains). The relevance is weighted by the halves per patch before col2im,
+    /// so no input-sized temporaries are needed. Outputs are taken in blocks whose part of V stays within
+    /// `chunkBudget` values; each block's share of the relevance simply adds up.
+    private func stackedRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
-        var terms: [(coefficient: Double, sign: Double)] = []
-        if alpha != 0 { terms.append((alpha, 1)) }
-        if beta != 0 { terms.append((beta, -1)) }
-        let hasPositive = x.contains { $0 > 0 }, hasNegative = x.contains { $0 < 0 }
         let result = try Tensor.zeros(x.shape)
-        guard !terms.isEmpty, hasPositive || hasNegative else { return result }
-        // Halves of the stacked input: x⁺ and/or x⁻.
-        let halves: [Double] = (hasPositive ? [1] : []) + (hasNegative ? [-1] : [])
+        let hasPositive = x.contains { $0 > 0 }, hasNegative = x.contains { $0 < 0 }
+        let halves = rule.halves.enumerated().filter { _, half in
+            switch half {
+            case .positive: return hasPositive
+            case .negative: return hasNegative
+            default: return true
+            }
+        }
+        guard !rule.terms.isEmpty, !halves.isEmpty else { return result }
         let stackedK = halves.count * k
-        let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * terms.count)))
+        let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
         for first in stride(from: 0, to: m, by: blockOutputs) {
             let block = first..<Swift.min(m, first + blockOutputs)
-            alphaBetaBlock(r, x, into: result, outputs: block, terms: terms, halves: halves)
+            stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves)
         }
         return result
     }
 
-    /// The share of output units `block` in the alphabeta relevance, added into `result`.
-    private func alphaBetaBlock(_ r: Tensor, _ x: Tensor, into result: Tensor, outputs block: Range<Int>,
-                                terms: [(coefficient: Double, sign: Double)], halves: [Double]) {
+    /// The share of output units `block` in a stacked rule's relevance, added into `result`.
+    private func stackedBlock(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
+                              rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)]) {
         let k = geometry.patchSize, m = outputs, mb = block.count
+        let terms = rule.terms
         let cols = terms.count * mb, stackedK = halves.count * k
         let (wp, bp) = (weights.pointer, bias.pointer)
-        // V: stackedK × cols. For the x⁺ half, term + uses W⁺ and term − uses W⁻; the x⁻ half the other way.
+        let (d, g) = (channelCount, groups)
+        // V: stackedK × cols, the modified weights of every term for every half; zero between channel groups.
         var v = [Double](repeating: 0, count: stackedK * cols)
         var stackedBias = [Double](repeating: 0, count: cols)
-        var coefficient = [Double](repeating: 0, count: cols)
-        var stabilizer = [Double](repeating: 0, count: cols)
         for (h, half) in halves.enumerated() {
             for row in 0..<k {
+                let rowGroup = g == 1 ? 0 : (row % d) / (d / g)
                 for (t, term) in terms.enumerated() {
-                    let keepPositive = half * term.sign > 0
-                    for (c, j) in block.enumerated() {
-                        let w = wp[row * m + j]
-                        v[(h * k + row) * cols + t * mb + c] = keepPositive ? Swift.max(w, 0) : Swift.min(w, 0)
+                    for (c, j) in block.enumerated() where g == 1 || j / (m / g) == rowGroup {
+                        v[(h * k + row) * cols + t * mb + c] = term.weight(wp[row * m + j], half.offset)
                     }
                 }
             }
         }
         for (t, term) in terms.enumerated() {
-            for (c, j) in block.enumerated() {
-                stackedBias[t * mb + c] = term.sign > 0 ? Swift.max(bp[j], 0) : Swift.min(bp[j], 0)
-                coefficient[t * mb + c] = term.coefficient
-                stabilizer[t * mb + c] = term.sign * 1e-16
-            }
+            for (c, j) in block.enumerated() { stackedBias[t * mb + c] = term.bias(bp[j]) }
         }
 
-        let (xp, rp, out) = (x.pointer, r.pointer, result.mutablePointer)
-        let both = halves.count == 2
+        let (xp, rp, zp, out) = (x.pointer, r.pointer, zOut.pointer, result.mutablePointer)
+        // One half that is x itself (or all of x: x⁺ without negatives, x⁻ without positives) needs no copy.
+        let direct: Bool
+        if halves.count == 1 {
+            switch halves[0].element {
+            case .positive, .negative, .input: direct = true
+            case .tensor: direct = false
+            }
+        } else {
+            direct = false
+        }
         let firstOutput = block.lowerBound
         v.withUnsafeBufferPointer { vb in
             guard let vp = vb.baseAddress else { return }
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
                 let xc = patches(xp, rows, workspace.buffer(0, n * k))
-                // The stacked input [x⁺ | x⁻] of the chunk (or x itself when it has one sign).
+                // The stacked input [h_0 | h_1 | …] of the chunk.
                 let a: UnsafePointer<Double>
-                if both {
-                    let split = workspace.buffer(1, n * stackedK)
-                    for p in 0..<n {
-                        let src = xc + p * k, dst = split + p * stackedK
-                        for i in 0..<k {
-                            let value = src[i]
-                            dst[i] = Swift.max(value, 0)
-                            dst[k + i] = Swift.min(value, 0)
+                if direct {
+                    a = xc
+                } else {
+                    let stacked = workspace.buffer(1, n * stackedK)
+                    for (h, half) in halves.enumerated() {
+                        switch half.element {
+                        case .positive:
+                            for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.max(xc[p * k + i], 0) } }
+                        case .negative:
+                            for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.min(xc[p * k + i], 0) } }
+                        case .input:
+                            for p in 0..<n { (stacked + p * stackedK + h * k).update(from: xc + p * k, count: k) }
+                        case .tensor(let t):
+                            let tc = patches(t.pointer, rows, workspace.buffer(4, n * k))
+                            for p in 0..<n { (stacked + p * stackedK + h * k).update(from: tc + p * k, count: k) }
                         }
                     }
-                    a = UnsafePointer(split)
-                } else {
-                    a = xc
+                    a = UnsafePointer(stacked)
                 }
-                let z = workspace.buffer(2, n * cols)
-                BLAS.gemm(m: n, n: cols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: z, ldc: cols)
-                // s = coefficient·R / (z + b + stabilizer), in place of z.
+                let zc = workspace.buffer(2, n * cols)
+                BLAS.gemm(m: n, n: cols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
+                // s = coefficient·mask(z)·R / stabilize(D + bias), in place of D.
                 for p in 0..<n {
-                    let zRow = z + p * cols, rRow = rp + (rows.lowerBound + p) * m + firstOutput
-                    for t in 0..<terms.count {
+                    let row = zc + p * cols, patch = rows.lowerBound + p
+                    let rRow = rp + patch * m + firstOutput, zRow = zp + patch * m + firstOutput
+                    for (t, term) in terms.enumerated() {
                         for c in 0..<mb {
                             let i = t * mb + c
-                            zRow[i] = coefficient[i] * rRow[c] / (zRow[i] + stackedBias[i] + stabilizer[i])
+                            row[i] = term.mask.keeps(zRow[c])
+                                ? term.stabilizer.divide(term.coefficient * rRow[c], row[i] + stackedBias[i]) : 0
                         }
                     }
                 }
-                // back = s·Vᵀ: per patch, [W⁺s⁺ + W⁻s⁻ | W⁻s⁺ + W⁺s⁻] (the halves present).
+                // back = s·Vᵀ: per patch and half, Σ_t Σ_j weight_t(w_ij, h)·s_tj.
                 let back = workspace.buffer(3, n * stackedK)
-                BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: z, lda: cols, b: vp, ldb: cols,
+                BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
                           beta: 0, c: back, ldc: stackedK)
-                // Weight by the inputs, x⁺⊙(first half) + x⁻⊙(second half), compacted to K values per row.
+                // Weight by the halves, Σ_h h(x)⊙back_h, compacted to K values per row.
                 for p in 0..<n {
-                    let bRow = back + p * stackedK, xRow = xc + p * k, dst = back + p * k
-                    if both {
-                        for i in 0..<k {
-                            let value = xRow[i]
-                            dst[i] = value > 0 ? value * bRow[i] : value * bRow[k + i]
-                        }
-                    } else {
-                        for i in 0..<k { dst[i] = bRow[i] * xRow[i] }
+                    let bRow = back + p * stackedK, aRow = a + p * (direct ? k : stackedK), dst = back + p * k
+                    for i in 0..<k {
+                        var total = 0.0
+                        for h in 0..<halves.count { total += aRow[h * k + i] * bRow[h * k + i] }
+                        dst[i] = total
                     }
                 }
                 geometry.scatterAdd(back, rows: rows, into: out)

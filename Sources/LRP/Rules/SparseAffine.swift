@@ -1,0 +1,51 @@
+/// The rules of `RuleTerms` on layers whose outputs each read a few inputs with known weights — pools (weights
+/// from their scale), BatchNorm (one input per output) and Add (each summand with weight 1) — evaluated output
+/// by output, with the same definitions as the matrix products of `AffineMap`. Padding pixels are simply not
+/// connections: they read 0 in every half, as a zero-padded convolution reads them.
+struct SparseAffine {
+    /// Number of outputs.
+    let outputCount: Int
+    /// Calls `visit(input index, weight)` for every input of output j.
+    let connections: (Int, (Int, Double) -> Void) -> Void
+    /// The bias of output j.
+    let bias: (Int) -> Double
+
+    /// The relevance of the input `x` (all inputs concatenated, for Add) for relevance `r` of the outputs `z`.
+    func relevance(_ r: Tensor, input x: Tensor, output z: Tensor, terms rule: RuleTerms) throws -> Tensor {
+        guard r.count == outputCount, z.count == outputCount else {
+            throw LRPError.shape("relevance of \(r.count) values for a layer of \(outputCount) outputs")
+        }
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, zp, out) = (x.pointer, r.pointer, z.pointer, result.mutablePointer)
+        let halves = rule.halves, terms = rule.terms
+        var denominators = [Double](repeating: 0, count: terms.count)
+        var shares = [Double](repeating: 0, count: terms.count)
+        for j in 0..<outputCount {
+            for t in terms.indices { denominators[t] = terms[t].bias(bias(j)) }
+            connections(j) { i, w in
+                for (h, half) in halves.enumerated() {
+                    let value = RuleTerms.value(half, xp, i)
+                    if value != 0 { for t in terms.indices { denominators[t] += value * terms[t].weight(w, h) } }
+                }
+            }
+            var any = false
+            for (t, term) in terms.enumerated() {
+                shares[t] = term.mask.keeps(zp[j]) ? term.stabilizer.divide(term.coefficient * rp[j], denominators[t]) : 0
+                if shares[t] != 0 { any = true }
+            }
+            guard any else { continue }
+            connections(j) { i, w in
+                var total = 0.0
+                for (h, half) in halves.enumerated() {
+                    let value = RuleTerms.value(half, xp, i)
+                    guard value != 0 else { continue }
+                    var back = 0.0
+                    for t in terms.indices { back += terms[t].weight(w, h) * shares[t] }
+                    total += value * back
+                }
+                out[i] += total
+            }
+        }
+        return result
+    }
+}
