@@ -13,6 +13,15 @@
  *  - Rule names (case-insensitive): "simple" (alias "none"), "epsilon", "alphabeta" (alias "alpha"),
  *    "ww" (alias "w^2"), "flat". The parameter is ε for epsilon and α for alphabeta (β = 1 − α); the other
  *    rules ignore it. The exact formulas are those of the LRP Toolbox (Lapuschkin et al., JMLR 2016).
+ *  - Beyond the toolbox (spec/rules.md, in zennit's forms): "zplus", "gamma" (parameter γ), "norm" (ε),
+ *    "pass", "gradient", "gradient_x_input", "sensitivity", "deconvnet", "guided_backprop", "unified".
+ *    Wherever a rule name is taken, a rule spec may be given instead — the name, ':' and parameters:
+ *    "epsilon:0.01", "alphabeta:2" (the toolbox's), "alphabeta:alpha=2,beta=1" (zennit's, ε = 1e-6),
+ *    "gamma:0.25", "gamma:gamma=0.25,epsilon=1e-6", "zplus:epsilon=1e-6", "norm:epsilon=1e-6",
+ *    "flat:epsilon=1e-6" and "ww:epsilon=1e-6" (zennit's Flat and WSquare), "zb:low=-1,high=1" or with
+ *    per-channel lists "zb:low=[-2.1 -2.0 -1.8],high=[2.2 2.4 2.6]", "unified:alpha=2,beta=1,theta0=0,
+ *    theta1=1,gamma0=0,gamma1=0,gamma1p=1,gamma1n=0,gamma2=0,epsilon=0" or a preset with changes
+ *    "unified:gamma,gamma1p=0.5"; the param argument is then ignored.
  */
 #ifndef LRP_H
 #define LRP_H
@@ -24,9 +33,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 2   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 3   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.2.0"
+#define LRP_VERSION_STRING "1.3.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -153,6 +162,52 @@ lrp_status lrp_set_rule(lrp_model *model, int32_t layer, const char *rule, doubl
 /** Reads the rule preset of layer `layer`: its canonical name into rule (NUL-terminated, `capacity` bytes)
  *  and its parameter into *param (0 for rules without one). */
 lrp_status lrp_get_rule(const lrp_model *model, int32_t layer, char *rule, int64_t capacity, double *param);
+
+/** Presets the rule of layer `layer` (-1: every layer) from a rule spec, e.g. "gamma:0.25" or
+ *  "zb:low=0,high=1" (see the conventions above). Fails with LRP_ERR_ARGUMENT naming the spec's problem. */
+lrp_status lrp_set_rule_spec(lrp_model *model, int32_t layer, const char *spec);
+
+/** Writes the canonical rule spec of layer `layer`'s preset into buf (e.g. "gamma:gamma=0.25,epsilon=1e-06");
+ *  lrp_set_rule_spec reads it back to the same rule. Fails with LRP_ERR_SHAPE when capacity is too small. */
+lrp_status lrp_get_rule_spec(const lrp_model *model, int32_t layer, char *buf, int64_t capacity);
+
+/** Presets LRP-zᴮ on layer `layer` (-1: every layer) with per-channel bounds low[0 .. count) and
+ *  high[0 .. count) (count 1: one bound for all channels; else one per input channel, the last axis) and the
+ *  stabilizer epsilon (1e-6 in zennit). Fails with LRP_ERR_ARGUMENT (low > high, non-finite values). */
+lrp_status lrp_set_rule_bounds(lrp_model *model, int32_t layer, const double *low, const double *high, int64_t count,
+                               double epsilon);
+
+/** Presets every layer's rule from a composite: a name — "epsilon_plus", "epsilon_plus_flat",
+ *  "epsilon_alpha2_beta1", "epsilon_alpha2_beta1_flat", "epsilon_gamma_box", "sequential_preset_a",
+ *  "sequential_preset_b" (and their "_flat" forms), "lrp_cmp" — with `params` (NULL or "key=value,…":
+ *  epsilon, stabilizer; gamma, low, high for epsilon_gamma_box (low/high required, lists allowed); alpha and
+ *  flat_layers for lrp_cmp), or the path of a composite file (".json", see lrp_write_composite) whose segments
+ *  set the rules of their layers. Dense (Linear) layers, convolutions and the first Linear/Convolution layer
+ *  get the rules of spec/rules.md; pools and Add get norm, MaxPool its maximum, the others pass.
+ *  Nothing changes on failure. */
+lrp_status lrp_set_composite(lrp_model *model, const char *name_or_path, const char *params);
+
+/** Writes the presets as a composite file: {"format": "liblrp-composite", "version": 1, "segments":
+ *  [{"first": 0, "last": 2, "rule": "flat:epsilon=1e-06"}, …]}, runs of equal rules as one segment. */
+lrp_status lrp_write_composite(const lrp_model *model, const char *path);
+
+/** One relevance pass with more results than lrp_relevance: r (r_count values) is the relevance of the output
+ *  of layer `start` (-1: the model output; layers after `start` take no part), propagated back with `rule`
+ *  (NULL: the presets) through the stored forward pass. For each k < layer_count, outs[k] (outs[k] may be
+ *  NULL to skip it; capacities[k] values) receives the relevance at the input of layer layers[k] (-1: the
+ *  model input; for a merge node, the relevance of each of its inputs one after the other). When sums is not
+ *  NULL it receives (layer_count_of_model + 1)·N values, N the batch: sums[i·N + n] is the total relevance
+ *  layer i passes to its input(s) for sample n (NaN for layers the pass does not reach), and the last N the
+ *  totals of r — a conservation diagnostic. Every buffer is checked before anything is written. */
+lrp_status lrp_relevance_at(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
+                            int32_t start, const int32_t *layers, int32_t layer_count, double *const *outs,
+                            const int64_t *capacities, double *sums, int64_t sums_capacity);
+
+/** Relevance for `targets` initial relevances of the same forward pass (e.g. the output masked to each of K
+ *  classes): r holds targets × r_count values (one output-sized array after another), rx receives targets
+ *  input-sized results in the same order. Each extra target costs one backward pass, no forward pass. */
+lrp_status lrp_relevance_targets(lrp_model *model, const double *r, int32_t targets, int64_t r_count,
+                                 const char *rule, double param, double *rx, int64_t rx_capacity);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Building models and reaching their parameters

@@ -52,7 +52,7 @@ public func lrp_layer_relevance(_ model: OpaquePointer?, _ layer: Int32, _ r: Un
         let t = try trace(handle, Int(layer))
         try checkCount(rCount, "r", fits: t.output)
         try checkCapacity(rxCapacity, t.input.count, "the relevance buffer (rx_capacity)")
-        let chosen = try rule.map { try Rule(name: String(cString: $0), parameter: parameter) }
+        let chosen = try rule.map { try Rule(nameOrSpec: String(cString: $0), parameter: parameter) }
         copy(try handle.model.relevance(relevance, layer: Int(layer), trace: t, rule: chosen), to: rx)
     }
 }

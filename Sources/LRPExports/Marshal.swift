@@ -94,3 +94,8 @@ func copy(_ tensor: Tensor, to destination: UnsafeMutablePointer<Double>) {
         if let base = source.baseAddress { destination.update(from: base, count: source.count) }
     }
 }
+
+extension Array {
+    /// Element `i`, or nil when `i` is out of range.
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

@@ -7,7 +7,7 @@ import LRP
 /// The library version, "MAJOR.MINOR.PATCH".
 @_cdecl("lrp_version")
 public func lrp_version() -> UnsafePointer<CChar>? {
-    UnsafeRawPointer(("1.2.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    UnsafeRawPointer(("1.3.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// The calling thread's last error message.
@@ -97,9 +97,9 @@ public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, 
         guard let first = handle.pass.traces.first, let trace = first else {
             throw LRPError.state("no forward pass yet: call lrp_forward first")
         }
-        if let last = handle.pass.traces.last, let output = last?.output { try checkCount(rCount, "r", fits: output) }
+        if let last = handle.pass.traces[safe: handle.model.outputIndex], let output = last?.output { try checkCount(rCount, "r", fits: output) }
         try checkCapacity(rxCapacity, trace.input.count, "the relevance buffer (rx_capacity)")
-        let chosen = try rule.map { try Rule(name: String(cString: $0), parameter: parameter) }
+        let chosen = try rule.map { try Rule(nameOrSpec: String(cString: $0), parameter: parameter) }
         let result = try handle.model.relevance(relevance, of: handle.pass, rule: chosen)
         copy(result, to: rx)
     }
@@ -110,7 +110,7 @@ public func lrp_set_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: Unsafe
                          _ parameter: Double) -> lrp_status {
     guarded("lrp_set_rule") {
         let handle = try ModelHandle.from(model)
-        let rule = try Rule(name: try string(rule, "rule"), parameter: parameter)
+        let rule = try Rule(nameOrSpec: try string(rule, "rule"), parameter: parameter)
         if layer == -1 {
             try handle.model.setPreset(rule, layer: nil)
         } else {

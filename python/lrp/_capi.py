@@ -18,7 +18,7 @@ from .errors import BY_STATUS, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 2
+ABI_MINOR = 3
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -112,6 +112,14 @@ _SIGNATURES = {
     "lrp_model_input_shape": (_status, [_handle, POINTER(c_int32), _int64s]),
     "lrp_model_import": (_status, [c_char_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_caffe_convert_weights": (_status, [c_char_p, c_char_p, c_char_p]),
+    "lrp_set_rule_spec": (_status, [_handle, c_int32, c_char_p]),
+    "lrp_get_rule_spec": (_status, [_handle, c_int32, c_char_p, c_int64]),
+    "lrp_set_rule_bounds": (_status, [_handle, c_int32, _doubles, _doubles, c_int64, c_double]),
+    "lrp_set_composite": (_status, [_handle, c_char_p, c_char_p]),
+    "lrp_write_composite": (_status, [_handle, c_char_p]),
+    "lrp_relevance_at": (_status, [_handle, _doubles, c_int64, c_char_p, c_double, c_int32, POINTER(c_int32), c_int32,
+                                   POINTER(c_void_p), POINTER(c_int64), c_void_p, c_int64]),
+    "lrp_relevance_targets": (_status, [_handle, _doubles, c_int32, c_int64, c_char_p, c_double, _doubles, c_int64]),
     "lrp_layer_parameter": (_status, [_handle, c_int32, c_char_p, POINTER(POINTER(c_double)), POINTER(c_int32), _int64s]),
     "lrp_layer_set_parameter": (_status, [_handle, c_int32, c_char_p, _doubles, c_int64]),
     "lrp_layer_forward": (_status, [_handle, c_int32, _doubles, c_int32, _int64s, _doubles, c_int64, POINTER(c_int32), _int64s]),

@@ -158,6 +158,24 @@ class Model:
         check(lib.lrp_get_rule(self._handle, layer, buffer, len(buffer), byref(param)))
         return buffer.value.decode(), param.value
 
+    def set_rule_spec(self, layer, spec):
+        """Presets layer `layer`'s rule from a rule spec (-1: every layer)."""
+        check(lib.lrp_set_rule_spec(self._handle, layer, text(spec)))
+
+    def rule_spec(self, layer):
+        """Layer `layer`'s preset as its canonical rule spec."""
+        buffer = ctypes.create_string_buffer(1 << 16)
+        check(lib.lrp_get_rule_spec(self._handle, layer, buffer, len(buffer)))
+        return buffer.value.decode()
+
+    def set_composite(self, name_or_path, params=None):
+        """Presets every layer from a named composite (params "key=value,…") or a composite file."""
+        check(lib.lrp_set_composite(self._handle, text(name_or_path), text(params)))
+
+    def write_composite(self, path):
+        """Writes the presets as a composite file."""
+        check(lib.lrp_write_composite(self._handle, _capi.path(path)))
+
     # -- passes -----------------------------------------------------------------------------------------
 
     def forward(self, x, layer=None):
@@ -171,7 +189,18 @@ class Model:
         else:
             y = np.empty(int(np.prod(self.layer_output_shape(layer, x.shape))), dtype=np.float64)
             check(lib.lrp_layer_forward(self._handle, layer, x, x.ndim, dims, y, y.size, byref(rank), shape))
-        return y.reshape(read_shape(rank, shape))
+        y = y.reshape(read_shape(rank, shape))
+        if layer is None:
+            self._output = y
+        return y
+
+    def forward_output(self):
+        """The output of the last full forward pass."""
+        output = getattr(self, "_output", None)
+        if output is None:
+            from .errors import LRPStateError
+            raise LRPStateError("no forward pass yet: call forward first", 5)
+        return output
 
     def layer_output_shape(self, layer, input_shape):
         """The output shape of layer `layer` alone for an input of `input_shape`."""
@@ -191,6 +220,47 @@ class Model:
             check(lib.lrp_relevance(self._handle, r, r.size, rule_text, param, out, out.size))
         else:
             check(lib.lrp_layer_relevance(self._handle, layer, r, r.size, rule_text, param, out, out.size))
+        return out
+
+    def relevance_at(self, r, layers, rule=None, param=0.0, start=-1, sums=False):
+        """One relevance pass from layer `start`'s output (-1: the model output) returning the relevance at the
+        input of each of `layers` (-1: the model input), and with sums=True also the per-layer totals
+        ((layers + 1) × N: each layer's input, then the start)."""
+        r = doubles(r)
+        layers = [int(i) for i in layers]
+        shapes = []
+        for i in layers:
+            if i == -1:
+                shapes.append(self.trace_shape(0, 0))
+            else:
+                n_inputs = len(self.inputs(i))
+                shapes.append(self.trace_shape(i, 0) if n_inputs == 1 else None)
+        outs = []
+        for i, shape in zip(layers, shapes):
+            if shape is None:  # a merge node: the relevance of all its inputs, flat
+                total = sum(int(np.prod(self.trace_shape(j, 1))) if j >= 0 else int(np.prod(self.trace_shape(0, 0)))
+                            for j in self.inputs(i))
+                outs.append(np.empty(total, dtype=np.float64))
+            else:
+                outs.append(np.empty(shape, dtype=np.float64))
+        pointers = (c_void_p * max(1, len(outs)))(*[o.ctypes.data for o in outs])
+        capacities = (ctypes.c_int64 * max(1, len(outs)))(*[o.size for o in outs])
+        indices = (ctypes.c_int32 * max(1, len(layers)))(*layers)
+        batch = self.trace_shape(0, 0)[0]
+        totals = np.empty((len(self) + 1) * batch, dtype=np.float64) if sums else None
+        check(lib.lrp_relevance_at(self._handle, r, r.size, text(rule), float(param), int(start), indices, len(layers),
+                                   pointers, capacities, None if totals is None else totals.ctypes.data,
+                                   0 if totals is None else totals.size))
+        if sums:
+            return outs, totals.reshape(len(self) + 1, batch)
+        return outs
+
+    def relevance_targets(self, rs, rule=None, param=0.0):
+        """Relevance for several initial relevances (K × output shape) of the last forward pass: K × input shape."""
+        rs = doubles(rs)
+        k = rs.shape[0]
+        out = np.empty((k,) + self.trace_shape(0, 0), dtype=np.float64)
+        check(lib.lrp_relevance_targets(self._handle, rs, k, rs.size // k, text(rule), float(param), out, out.size))
         return out
 
     def backward(self, dy, layer=None):

@@ -5,7 +5,7 @@
 ///                             "input": {"name": "input", "shape": [28, 28, 1]},        shape may be null
 ///                             "nodes": [{"name": "conv1", "layer": "Convolution 5 5 1 20 1 1 pad=same",
 ///                                        "inputs": ["input"], "parameters": ["conv1/W", "conv1/B"],
-///                                        "rule": {"name": "epsilon", "param": 0.01}}, …],  rule optional
+///                                        "rule": "epsilon:0.01"}, …],                       rule spec, optional
 ///                             "output": "ip2"}
 ///     conv1/W.npy, conv1/B.npy, …   one array per parameter, in the layer's parameter shape
 ///
@@ -54,7 +54,7 @@ public struct ModelArchiveFormat: ModelFormat {
             if !keys.isEmpty { node.append(("parameters", .array(keys.map { .string($0) }))) }
             let preset = model.presets[i]
             if preset != .simple {
-                node.append(("rule", .object([("name", .string(preset.name)), ("param", .number(preset.parameter))])))
+                node.append(("rule", .string(preset.spec)))
             }
             nodes.append(.object(node))
             for (key, tensor) in zip(keys, parameters) { members.append((key + ".npy", NumpyFormat.encode(tensor))) }
@@ -145,8 +145,10 @@ public struct ModelArchiveFormat: ModelFormat {
                     return tensor.data
                 }
                 nodes.append(Graph.Node(name: name, operation: try spec.makeNode(values), inputs: inputs))
-                if let rule = entry["rule"] {
-                    guard let ruleName = rule["name"]?.string else { throw LRPError.format("\"rule\" needs a \"name\"") }
+                if let spec = entry["rule"]?.string {
+                    presets.append(try Rule(spec: spec))
+                } else if let rule = entry["rule"] {
+                    guard let ruleName = rule["name"]?.string else { throw LRPError.format("\"rule\" must be a rule spec") }
                     presets.append(try Rule(name: ruleName, parameter: rule["param"]?.number ?? 0))
                 } else {
                     presets.append(.simple)

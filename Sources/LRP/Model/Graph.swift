@@ -240,17 +240,14 @@ public struct Graph: Network {
     }
 
     public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {
-        guard let last = pass.traces.indices.contains(output) ? pass.traces[output] : nil else {
-            throw LRPError.state("no full forward pass through the graph yet: run forward first")
-        }
-        let start = try withContext(context(output)) { try conform(r, to: last.output, what: "relevance") }
-        return try propagate(start, pass) { i, signal, trace in
-            try withContext(context(i)) {
-                let chosen = rule ?? presets[i]
-                switch nodes[i].operation {
-                case .layer(let layer): return [try layer.relevance(signal, input: trace.input, output: trace.output, rule: chosen)]
-                case .merge(let merge): return try merge.relevance(signal, inputs: trace.inputs, output: trace.output, rule: chosen)
-                }
+        try explain(r, of: pass, request: RelevanceRequest(rule: rule)).input
+    }
+
+    public func explain(_ r: Tensor, of pass: ForwardPass, request: RelevanceRequest) throws -> RelevanceResult {
+        try explainNodes(r, of: pass, request: request) { i, signal, trace, rule in
+            switch nodes[i].operation {
+            case .layer(let layer): return [try layer.relevance(signal, input: trace.input, output: trace.output, rule: rule)]
+            case .merge(let merge): return try merge.relevance(signal, inputs: trace.inputs, output: trace.output, rule: rule)
             }
         }
     }

@@ -37,6 +37,9 @@ public protocol Network: Sendable {
     func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace
     /// The relevance of the input for the relevance `r` of the output (nil rule: the presets).
     func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule?) throws -> Tensor
+    /// One relevance pass with everything `request` asks for: a start layer, relevance at chosen layers,
+    /// per-layer sums.
+    func explain(_ r: Tensor, of pass: ForwardPass, request: RelevanceRequest) throws -> RelevanceResult
     /// The relevance through layer `index` alone.
     func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule?) throws -> Tensor
     /// The backward pass of training; stores parameter gradients in the pass.

@@ -97,12 +97,14 @@ public struct Sequential: Network {
     /// Propagates the relevance `r` of the last layer's output back to the first layer's input, through the
     /// traces of `pass`; `rule` applies to every layer, nil means each layer's preset.
     public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {
-        try checkPass(pass)
-        var current = r
-        for i in layers.indices.reversed() {
-            current = try relevance(current, layer: i, trace: try trace(pass, i), rule: rule ?? presets[i])
+        try explain(r, of: pass, request: RelevanceRequest(rule: rule)).input
+    }
+
+    public func explain(_ r: Tensor, of pass: ForwardPass, request: RelevanceRequest) throws -> RelevanceResult {
+        try explainNodes(r, of: pass, request: request) { i, signal, trace, rule in
+            [try layers[i].relevance(try conform(signal, to: trace.output, what: "relevance"), input: trace.input,
+                                     output: trace.output, rule: rule)]
         }
-        return current
     }
 
     public func relevance(_ r: Tensor, layer index: Int, trace: LayerTrace, rule: Rule? = nil) throws -> Tensor {

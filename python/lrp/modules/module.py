@@ -4,14 +4,7 @@ liblrp model: on its own it owns a one-layer model; inside a `Sequential` it is 
 import numpy as np
 
 from ..model import Model
-
-
-def rule_arguments(lrp_var, param):
-    """The (rule name, parameter) liblrp takes for the toolbox's (lrp_var, param)."""
-    name = "simple" if lrp_var is None else str(lrp_var)
-    if name.lower() in ("epsilon", "alphabeta", "alpha") and param is None:
-        raise ValueError("the %s rule needs a parameter (param=None given)" % name)
-    return name, 0.0 if param is None else float(param)
+from ..rules import rule_arguments  # noqa: F401  (re-exported for the modules)
 
 
 class Module:

@@ -1,6 +1,11 @@
 """Network: what Sequential and Graph share — one liblrp model whose layers the modules are views of."""
 
-from .module import Module, rule_arguments
+import numbers
+
+import numpy as np
+
+from ..rules import _value, rule_arguments, rule_spec
+from .module import Module
 
 
 class Network(Module):
@@ -30,9 +35,81 @@ class Network(Module):
         return self._model.relevance(R, rule=name, param=value)
 
     def set_lrp_parameters(self, lrp_var=None, param=None):
-        """Presets every module's rule."""
+        """Presets every module's rule (see lrp.rules for the names and parameters)."""
+        rule_arguments(lrp_var, param)  # checks them now rather than at lrp()
         for m in self.modules:
             m.set_lrp_parameters(lrp_var=lrp_var, param=param)
+
+    def set_composite(self, composite, **params):
+        """Presets every module's rule from a composite: a name ('epsilon_plus', 'epsilon_plus_flat',
+        'epsilon_alpha2_beta1', 'epsilon_alpha2_beta1_flat', 'epsilon_gamma_box' (low=, high=),
+        'sequential_preset_a', 'sequential_preset_b' and their '_flat' forms, 'lrp_cmp' (alpha=, flat_layers=);
+        all take epsilon= and stabilizer=), the path of a composite JSON file, or a list of segments
+        [(first layer, last layer, rule), …] where a rule is a spec string or an (lrp_var, param) pair."""
+        self._sync()
+        self._store_presets()
+        if isinstance(composite, (list, tuple)):
+            import json
+            import os
+            import tempfile
+            segments = []
+            for first, last, rule in composite:
+                spec = rule_spec(rule) if isinstance(rule, str) else rule_spec(*rule)
+                segments.append({"first": int(first), "last": int(last), "rule": spec})
+            handle, path = tempfile.mkstemp(suffix=".json")
+            try:
+                with os.fdopen(handle, "w") as f:
+                    json.dump({"format": "liblrp-composite", "version": 1, "segments": segments}, f)
+                self._model.set_composite(path)
+            finally:
+                os.unlink(path)
+        else:
+            parameters = ",".join("%s=%s" % (k, _value(v)) for k, v in params.items()) or None
+            self._model.set_composite(str(composite), parameters)
+        self._load_presets(all_layers=True)
+
+    def save_composite(self, path):
+        """Writes every module's preset as a composite JSON file (segments of equal rules)."""
+        self._store_presets()
+        self._model.write_composite(path)
+
+    def lrp_layers(self, R, layers, lrp_var=None, param=None, start=None, sums=False):
+        """One relevance pass returning the relevance at the input of each of `layers` (indices; -1 or 'input':
+        the model input). `start`: the layer whose output R belongs to (default the network's output).
+        sums=True also returns the total relevance at each layer's input per sample (layers + 1 rows, the last
+        the totals of R), a conservation diagnostic."""
+        self._sync()
+        rule, value = self._rule_or_presets(lrp_var, param)
+        indices = [-1 if i in ("input", None) else int(i) for i in layers]
+        return self._model.relevance_at(R, indices, rule=rule, param=value, start=-1 if start is None else int(start),
+                                        sums=sums)
+
+    def lrp_targets(self, targets, lrp_var=None, param=None, Y=None):
+        """Relevance for several targets from the last forward pass, one backward pass each: `targets` is a list
+        of class indices (the output Y — by default the last forward's — masked to each class) or of initial
+        relevances. Returns an array of K × the input's shape."""
+        self._sync()
+        targets = list(targets)
+        if targets and all(isinstance(t, numbers.Integral) for t in targets):
+            if Y is None:
+                Y = self._model.forward_output()
+            Y = np.asarray(Y, dtype=np.float64)
+            rs = np.zeros((len(targets),) + Y.shape)
+            for k, c in enumerate(targets):
+                rs[k][..., c] = Y[..., c]
+        else:
+            rs = np.stack([np.asarray(t, dtype=np.float64) for t in targets])
+        rule, value = self._rule_or_presets(lrp_var, param)
+        return self._model.relevance_targets(rs, rule=rule, param=value)
+
+    def _rule_or_presets(self, lrp_var, param):
+        """The explicit rule, or None after pushing every module's preset to the model."""
+        if lrp_var is None and param is None:
+            for i, m in enumerate(self.modules):
+                name, value = rule_arguments(m.lrp_var, m.lrp_param)
+                self._model.set_rule(i, name, value)
+            return None, 0.0
+        return rule_arguments(lrp_var, param)
 
     def backward(self, DY):
         """The backward pass of training from the output gradient DY; returns the input gradient."""
@@ -62,12 +139,21 @@ class Network(Module):
             name, value = rule_arguments(m.lrp_var, m.lrp_param if m.lrp_var is not None else None)
             self._model.set_rule(i, name, value)
 
-    def _load_presets(self):
-        """Sets the modules' presets from the liblrp model (after reading a file that stores them)."""
+    def _load_presets(self, all_layers=False):
+        """Sets the modules' presets from the liblrp model (after reading a file that stores them, or applying a
+        composite): the toolbox's rules as (name, parameter), the others as rule specs."""
         for i, m in enumerate(self.modules):
+            spec = self._model.rule_spec(i)
+            if spec == "simple" and not all_layers:
+                continue
             name, value = self._model.rule(i)
-            if name != "simple":
+            if spec in ("simple", "ww", "flat", "pass", "gradient", "gradient_x_input", "sensitivity", "deconvnet",
+                        "guided_backprop"):
+                m.lrp_var, m.lrp_param = (None if spec == "simple" else spec), 1.0
+            elif spec.startswith("epsilon:") or (spec.startswith("alphabeta:") and "=" not in spec):
                 m.lrp_var, m.lrp_param = name, value
+            else:
+                m.lrp_var, m.lrp_param = spec, None
 
     def train(self, X, Y, Xval=[], Yval=[], batchsize=25, iters=10000, lrate=0.005, lrate_decay=None,
               lfactor_initial=1.0, status=250, convergence=-1, transform=None, silent=False, seed=None):

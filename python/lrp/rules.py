@@ -1,0 +1,58 @@
+"""The toolbox's (lrp_var, param) pairs and liblrp's rule specs.
+
+`set_lrp_parameters` and `lrp` take, as in the toolbox, a rule name and a parameter, and beyond it:
+
+    ('epsilon', 0.01), ('alphabeta', 2.0)             the toolbox's rules (β = 1 − α), ('ww'), ('flat'), None
+    ('gamma', 0.25), ('zplus'), ('norm', 1e-6)        rules of current practice, zennit's forms
+    ('alphabeta', {'alpha': 2, 'beta': 1})            zennit's AlphaBeta (β free, stabilizer 1e-6)
+    ('zb', (low, high))                               LRP-zᴮ: numbers, or one bound per input channel
+    ('flat', {'epsilon': 1e-6})                       zennit's Flat (likewise 'ww'); any parameters as a dict
+    ('unified', {'alpha': 2, 'beta': 1, ...})         VisLRPDesigner's unified rule (see lrp.h)
+    ('gradient'), ('gradient_x_input'), ('sensitivity'), ('deconvnet'), ('guided_backprop'), ('pass')
+    'gamma:gamma=0.25,epsilon=1e-6'                   any rule spec as the name (param unused)
+"""
+
+import numbers
+
+import numpy as np
+
+
+def _value(v):
+    """A number or a list of numbers in spec syntax ("0.5", "[0.1 0.2]")."""
+    array = np.asarray(v, dtype=np.float64)
+    if array.ndim == 0:
+        return repr(float(array))
+    return "[" + " ".join(repr(float(x)) for x in array.ravel()) + "]"
+
+
+def rule_arguments(lrp_var, param):
+    """The (rule name or spec, parameter) liblrp takes for the toolbox's (lrp_var, param)."""
+    name = "simple" if lrp_var is None else str(lrp_var)
+    key = name.lower()
+    if ":" in name:
+        return name, 0.0
+    if isinstance(param, dict):
+        return "%s:%s" % (name, ",".join("%s=%s" % (k, _value(v)) for k, v in param.items())), 0.0
+    if key in ("zb", "zbox"):
+        try:
+            low, high = param
+        except (TypeError, ValueError):
+            raise ValueError("the zb rule needs param=(low, high), numbers or one per input channel") from None
+        return "zb:low=%s,high=%s" % (_value(low), _value(high)), 0.0
+    if key in ("epsilon", "alphabeta", "alpha") and param is None:
+        raise ValueError("the %s rule needs a parameter (param=None given)" % name)
+    if param is not None and not isinstance(param, numbers.Real):
+        raise ValueError("the parameter of the %s rule must be a number or a dict, got %r" % (name, param))
+    if key == "gamma" and param is None:
+        param = 0.25
+    return name, 0.0 if param is None else float(param)
+
+
+def rule_spec(lrp_var, param=None):
+    """The rule spec of (lrp_var, param), e.g. ('epsilon', 0.1) -> "epsilon:0.1"."""
+    name, value = rule_arguments(lrp_var, param)
+    if ":" in name:
+        return name
+    if name.lower() in ("epsilon", "alphabeta", "alpha", "gamma", "norm"):
+        return "%s:%r" % (name, value)
+    return name
