@@ -45,6 +45,34 @@ public struct MaxPool: PoolingLayer {
         return (dx, [])
     }
 
+    /// The gradient the gradient family of rules propagates: DY to the window's first maximal input in row-major
+    /// order (a subgradient, as PyTorch and TensorFlow route it; `backward` keeps the toolbox's every-tie form).
+    /// Ties are common after a Rect, and DeconvNet, which ignores the Rect's mask, sees them.
+    public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
+        let w = try pooling.windows(for: x.shape)
+        guard y.count == w.count * w.channels, r.count == y.count else {
+            throw LRPError.shape("relevance \(Shape.describe(r.shape)) and stored output \(Shape.describe(y.shape)) do not match input \(Shape.describe(x.shape))")
+        }
+        let dx = try Tensor.zeros(x.shape)
+        let (xp, yp, g, out, d) = (x.pointer, y.pointer, r.pointer, dx.mutablePointer, w.channels)
+        w.forEachPart { windows in
+            let scratch = Workspace()
+            let taken = scratch.buffer(0, d)
+            for window in windows {
+                let o = window * d
+                taken.update(repeating: 0, count: d)
+                w.forEachPixel(window) { p in
+                    let src = xp + p, dst = out + p
+                    for c in 0..<d where taken[c] == 0 && src[c] == yp[o + c] {
+                        dst[c] += g[o + c]
+                        taken[c] = 1
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
     /// Rules that look at the input values send R_j to the window's maximum (ties split equally); rules that do
     /// not (ww, flat, zennit's Flat and WSquare, unified with θ1 = 0) spread it over the window.
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
