@@ -52,6 +52,8 @@ c-test: lib
 	@tmp=$$(mktemp -d) && Tests/c/test_capi $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 	$(CC) $(CSTRICT) Tests/c/test_graph.c -o Tests/c/test_graph $(CLINK)
 	@tmp=$$(mktemp -d) && Tests/c/test_graph Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
+	$(CC) $(CSTRICT) Tests/c/test_rules.c -o Tests/c/test_rules $(CLINK)
+	@tmp=$$(mktemp -d) && Tests/c/test_rules Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 exports-test: lib
 	bash Tests/c/check-exports.sh $(LIB) include/lrp.h

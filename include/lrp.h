@@ -173,7 +173,8 @@ lrp_status lrp_get_rule_spec(const lrp_model *model, int32_t layer, char *buf, i
 
 /** Presets LRP-zᴮ on layer `layer` (-1: every layer) with per-channel bounds low[0 .. count) and
  *  high[0 .. count) (count 1: one bound for all channels; else one per input channel, the last axis) and the
- *  stabilizer epsilon (1e-6 in zennit). Fails with LRP_ERR_ARGUMENT (low > high, non-finite values). */
+ *  stabilizer epsilon (1e-6 in zennit). Fails with LRP_ERR_ARGUMENT (low > high, non-finite values) or
+ *  LRP_ERR_SHAPE (count < 1); a count that does not fit a layer's channels fails at the relevance call. */
 lrp_status lrp_set_rule_bounds(lrp_model *model, int32_t layer, const double *low, const double *high, int64_t count,
                                double epsilon);
 

@@ -13,18 +13,6 @@
 
 #include "check.h"
 
-static void expect_error(const char *what, lrp_status got, lrp_status want, const char *fragment) {
-    const char *message = lrp_last_error();
-    checks++;
-    if (got != want || (fragment && !strstr(message, fragment))) {
-        failures++;
-        fprintf(stderr, "FAIL %s: status %d (expected %d), message \"%s\" (expected to mention \"%s\")\n", what,
-                (int)got, (int)want, message, fragment ? fragment : "");
-        return;
-    }
-    printf("ok   %-44s %s\n", what, message);
-}
-
 static char fixtures[2048], tmp[2048];
 
 static const char *fixture(const char *relative) {
@@ -33,16 +21,6 @@ static const char *fixture(const char *relative) {
     next = (next + 1) % 4;
     snprintf(paths[next], sizeof paths[next], "%s/%s", fixtures, relative);
     return paths[next];
-}
-
-/* max |a - b| / max |b| */
-static double relative_error(const double *a, const double *b, int64_t n) {
-    double worst = 0, scale = 1e-12;
-    for (int64_t i = 0; i < n; i++) {
-        if (fabs(a[i] - b[i]) > worst) worst = fabs(a[i] - b[i]);
-        if (fabs(b[i]) > scale) scale = fabs(b[i]);
-    }
-    return worst / scale;
 }
 
 /* Runs `model` on key "x" of `io` and compares the output with key `key` within `tolerance`. */
@@ -113,17 +91,17 @@ int main(int argc, char **argv) {
 
     /* Errors of graph building; the model stays as it was. */
     const int32_t later[1] = {7};
-    expect_error("node reading a later node", lrp_model_add_node(g, "bad", "Rect", later, 1, NULL, 0, NULL, 0),
+    expect_status("node reading a later node", lrp_model_add_node(g, "bad", "Rect", later, 1, NULL, 0, NULL, 0),
                  LRP_ERR_ARGUMENT, "reads [7]");
-    expect_error("node name used twice", lrp_model_add_node(g, "out", "Rect", last, 1, NULL, 0, NULL, 0), LRP_ERR_ARGUMENT,
+    expect_status("node name used twice", lrp_model_add_node(g, "out", "Rect", last, 1, NULL, 0, NULL, 0), LRP_ERR_ARGUMENT,
                  "'out'");
-    expect_error("layer with two inputs", lrp_model_add_node(g, "two", "Rect", joined, 2, NULL, 0, NULL, 0),
+    expect_status("layer with two inputs", lrp_model_add_node(g, "two", "Rect", joined, 2, NULL, 0, NULL, 0),
                  LRP_ERR_ARGUMENT, "a layer with 2 inputs");
-    expect_error("merge appended as a layer", lrp_model_append(g, "Add", NULL, 0, NULL, 0), LRP_ERR_UNSUPPORTED,
+    expect_status("merge appended as a layer", lrp_model_append(g, "Add", NULL, 0, NULL, 0), LRP_ERR_UNSUPPORTED,
                  "merges several inputs");
-    expect_error("merge node run alone", lrp_layer_forward(g, 0, x, 2, xshape, y, 1, &yrank, yshape), LRP_ERR_UNSUPPORTED,
+    expect_status("merge node run alone", lrp_layer_forward(g, 0, x, 2, xshape, y, 1, &yrank, yshape), LRP_ERR_UNSUPPORTED,
                  "run the whole graph");
-    expect_error("inputs buffer too small", lrp_model_layer_inputs(g, 1, inputs, 1, &count), LRP_ERR_SHAPE, "reads 2 inputs");
+    expect_status("inputs buffer too small", lrp_model_layer_inputs(g, 1, inputs, 1, &count), LRP_ERR_SHAPE, "reads 2 inputs");
     CHECK(lrp_model_layer_count(g) == 3, "the graph is unchanged after the failures");
     lrp_model_free(g);
 
@@ -166,16 +144,16 @@ int main(int argc, char **argv) {
 
     /* Import errors leave *out alone. */
     lrp_model *untouched = (lrp_model *)&failures;
-    expect_error("import of NULL", lrp_model_import(NULL, NULL, NULL, NULL, &untouched), LRP_ERR_ARGUMENT, "path is NULL");
-    expect_error("unknown import option", lrp_model_import(fixture("keras/residual_graph.h5"), NULL, NULL, "batchnorm=maybe", &untouched),
+    expect_status("import of NULL", lrp_model_import(NULL, NULL, NULL, NULL, &untouched), LRP_ERR_ARGUMENT, "path is NULL");
+    expect_status("unknown import option", lrp_model_import(fixture("keras/residual_graph.h5"), NULL, NULL, "batchnorm=maybe", &untouched),
                  LRP_ERR_ARGUMENT, "unknown import option 'batchnorm=maybe'");
-    expect_error("prototxt without weights", lrp_model_import(fixture("caffe/v1net_deploy.prototxt"), NULL, NULL, NULL, &untouched),
+    expect_status("prototxt without weights", lrp_model_import(fixture("caffe/v1net_deploy.prototxt"), NULL, NULL, NULL, &untouched),
                  LRP_ERR_ARGUMENT, "needs its prototxt and its weights");
-    expect_error("Keras weights without JSON", lrp_model_import(fixture("keras/grouped_sequential.weights.h5"), NULL, NULL, NULL, &untouched),
+    expect_status("Keras weights without JSON", lrp_model_import(fixture("keras/grouped_sequential.weights.h5"), NULL, NULL, NULL, &untouched),
                  LRP_ERR_ARGUMENT, "weights only");
-    expect_error("weights that do not fit", lrp_model_import(fixture("caffe/v1net_deploy.prototxt"), fixture("caffe/branchy.caffemodel"),
+    expect_status("weights that do not fit", lrp_model_import(fixture("caffe/v1net_deploy.prototxt"), fixture("caffe/branchy.caffemodel"),
                                                              NULL, NULL, &untouched), LRP_ERR_FORMAT, "layer 'conv' (Convolution");
-    expect_error("txt with a companion", lrp_model_import(fixture("caffe/branchy.io.npz"), fixture("keras/residual_graph.h5"), "txt",
+    expect_status("txt with a companion", lrp_model_import(fixture("caffe/branchy.io.npz"), fixture("keras/residual_graph.h5"), "txt",
                                                           NULL, &untouched), LRP_ERR_ARGUMENT, "takes no second file");
     CHECK(untouched == (lrp_model *)&failures, "*out unchanged after failed imports");
 
