@@ -53,6 +53,9 @@ def rule_spec(lrp_var, param=None):
     name, value = rule_arguments(lrp_var, param)
     if ":" in name:
         return name
-    if name.lower() in ("epsilon", "alphabeta", "alpha", "gamma", "norm"):
+    key = name.lower()
+    if key in ("epsilon", "alphabeta", "alpha", "gamma"):
+        return "%s:%r" % (name, value)
+    if key == "norm" and value != 0:  # as in lrp_set_rule, 0 (or none) means the default stabilizer
         return "%s:%r" % (name, value)
     return name

@@ -93,7 +93,11 @@ class Module:
         return self._model.relevance(R, rule=name, param=value, layer=self._index)
 
     def set_lrp_parameters(self, lrp_var=None, param=None):
-        """Presets the rule lrp() uses when called without one."""
+        """Presets the rule lrp() uses when called without one; the library checks it now (an unknown rule or
+        a bad parameter raises here, not at lrp())."""
+        name, value = rule_arguments(lrp_var, param)
+        if self._model is not None:
+            self._model.set_rule(self._index, name, value)
         self.lrp_var = lrp_var
         self.lrp_param = param
 

@@ -35,8 +35,11 @@ class Network(Module):
         return self._model.relevance(R, rule=name, param=value)
 
     def set_lrp_parameters(self, lrp_var=None, param=None):
-        """Presets every module's rule (see lrp.rules for the names and parameters)."""
-        rule_arguments(lrp_var, param)  # checks them now rather than at lrp()
+        """Presets every module's rule (see lrp.rules for the names and parameters); the library checks the
+        rule now, so an unknown rule or a bad parameter raises here, and no preset changes."""
+        name, value = rule_arguments(lrp_var, param)
+        self._sync()
+        self._model.set_rule(-1, name, value)
         for m in self.modules:
             m.set_lrp_parameters(lrp_var=lrp_var, param=param)
 
