@@ -95,17 +95,98 @@ public struct Pooling: Sendable {
         case .ww, .flat: return try uniformRelevance(r, input: x)
         case .pass: throw LRPError.argument("the pass rule is for element-wise and reshaping layers; \(layer) needs an LRP rule")
         default:
-            let w = try windows(for: x.shape)
-            guard let terms = try RuleTerms.make(rule, input: x, channels: w.channels) else {
+            guard let terms = try RuleTerms.make(rule, input: x, channels: x.shape.last ?? 1) else {
                 throw LRPError.unsupported("rule \(rule) on \(layer)")
             }
-            let d = w.channels
-            let sparse = SparseAffine(outputCount: w.count * d, connections: { j, visit in
-                let window = j / d, c = j % d, weight = scale(w, window)
-                w.forEachPixel(window) { p in visit(p + c, weight) }
-            }, bias: { _ in 0 })
-            return try sparse.relevance(r, input: x, output: y, terms: terms)
+            return try termsRelevance(r, input: x, output: y, terms: terms, scale: scale)
         }
+    }
+
+    /// The rules of `RuleTerms` on a sum-like pool, an affine map whose weights are scale_j on window j's inputs
+    /// (the same values `SparseAffine` gives connection by connection): a term's modified weight is one number
+    /// per window and its denominator a window sum of the modified inputs, so each half costs one pool forward
+    /// and one spread back, channels innermost.
+    func termsRelevance(_ r: Tensor, input x: Tensor, output y: Tensor, terms rule: RuleTerms,
+                        scale: (Windows, Int) -> Double) throws -> Tensor {
+        let w = try windows(for: x.shape)
+        let d = w.channels
+        guard r.count == w.count * d, y.count == r.count else {
+            throw LRPError.shape("relevance of \(r.count) values for a pool of \(w.count * d) outputs")
+        }
+        let result = try Tensor.zeros(x.shape)
+        let (xp, rp, yp, out) = (x.pointer, r.pointer, y.pointer, result.mutablePointer)
+        let kept = rule.halvesUsed(by: x)
+        let halves = kept.map(\.element), offsets = kept.map(\.offset), terms = rule.terms
+        let (h, t) = (halves.count, terms.count)
+        guard h > 0, t > 0 else { return result }
+        let biases = terms.map { $0.bias(0) }, coefficients = terms.map(\.coefficient)
+        let stabilizers = terms.map(\.stabilizer), masks = terms.map(\.mask)
+        // Each half as (kind, source): 0 x⁺, 1 x⁻, 2 x, 3 a tensor read as is; the tensors stay alive below.
+        let tensors = halves.compactMap { half -> Tensor? in if case .tensor(let t) = half { return t } else { return nil } }
+        var kinds: [Int] = [], sources: [UnsafePointer<Double>] = []
+        for half in halves {
+            switch half {
+            case .positive: kinds.append(0); sources.append(xp)
+            case .negative: kinds.append(1); sources.append(xp)
+            case .input: kinds.append(2); sources.append(xp)
+            case .tensor(let tensor): kinds.append(3); sources.append(tensor.pointer)
+            }
+        }
+        withExtendedLifetime(tensors) {
+            w.forEachPart { windows in
+                let scratch = Workspace()
+                let sums = scratch.buffer(0, h * d), back = scratch.buffer(1, h * d), weights = scratch.buffer(2, t * h)
+                let shares = scratch.buffer(3, t * d)
+                for window in windows {
+                    let o = window * d, weight = scale(w, window)
+                    for k in 0..<t { for m in 0..<h { weights[k * h + m] = terms[k].weight(weight, offsets[m]) } }
+                    sums.update(repeating: 0, count: h * d)
+                    w.forEachPixel(window) { p in
+                        for m in 0..<h {
+                            let row = sums + m * d, src = sources[m] + p
+                            switch kinds[m] {
+                            case 0: for c in 0..<d { row[c] += Swift.max(src[c], 0) }
+                            case 1: for c in 0..<d { row[c] += Swift.min(src[c], 0) }
+                            default: for c in 0..<d { row[c] += src[c] }
+                            }
+                        }
+                    }
+                    // Per term, channels innermost: the denominators, then R's shares in place of them.
+                    for k in 0..<t {
+                        let share = shares + k * d, (bias, coefficient) = (biases[k], coefficients[k])
+                        let (stabilizer, mask) = (stabilizers[k], masks[k])
+                        for c in 0..<d { share[c] = bias }
+                        for m in 0..<h {
+                            let wkm = weights[k * h + m], row = sums + m * d
+                            for c in 0..<d { share[c] += wkm * row[c] }
+                        }
+                        for c in 0..<d {
+                            share[c] = mask.keeps(yp[o + c]) ? stabilizer.divide(coefficient * rp[o + c], share[c]) : 0
+                        }
+                    }
+                    for m in 0..<h {
+                        let row = back + m * d
+                        for c in 0..<d { row[c] = 0 }
+                        for k in 0..<t {
+                            let wkm = weights[k * h + m], share = shares + k * d
+                            for c in 0..<d { row[c] += wkm * share[c] }
+                        }
+                    }
+                    w.forEachPixel(window) { p in
+                        let dst = out + p
+                        for m in 0..<h {
+                            let row = back + m * d, src = sources[m] + p
+                            switch kinds[m] {
+                            case 0: for c in 0..<d { dst[c] += Swift.max(src[c], 0) * row[c] }
+                            case 1: for c in 0..<d { dst[c] += Swift.min(src[c], 0) * row[c] }
+                            default: for c in 0..<d { dst[c] += src[c] * row[c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
     }
 
     private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon: (Windows, Int) -> Double) throws -> Tensor {

@@ -182,14 +182,7 @@ struct AffineMap {
     private func stackedRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
         let result = try Tensor.zeros(x.shape)
-        let hasPositive = x.contains { $0 > 0 }, hasNegative = x.contains { $0 < 0 }
-        let halves = rule.halves.enumerated().filter { _, half in
-            switch half {
-            case .positive: return hasPositive
-            case .negative: return hasNegative
-            default: return true
-            }
-        }
+        let halves = rule.halvesUsed(by: x)
         guard !rule.terms.isEmpty, !halves.isEmpty else { return result }
         let stackedK = halves.count * k
         let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
@@ -237,8 +230,13 @@ struct AffineMap {
             direct = false
         }
         let firstOutput = block.lowerBound
+        let masks = terms.map(\.mask), stabilizers = terms.map(\.stabilizer), coefficients = terms.map(\.coefficient)
+        // A complement term (the last) is not multiplied out: its denominators follow from the others and z.
+        let complement = rule.complement.flatMap { $0.term == terms.count - 1 && terms.count > 1 ? $0 : nil }
+        let productCols = complement == nil ? cols : (terms.count - 1) * mb
         v.withUnsafeBufferPointer { vb in
-            guard let vp = vb.baseAddress else { return }
+            stackedBias.withUnsafeBufferPointer { sb in
+            guard let vp = vb.baseAddress, let biasPointer = sb.baseAddress else { return }
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
                 let xc = patches(xp, rows, workspace.buffer(0, n * k))
@@ -264,16 +262,25 @@ struct AffineMap {
                     a = UnsafePointer(stacked)
                 }
                 let zc = workspace.buffer(2, n * cols)
-                BLAS.gemm(m: n, n: cols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
+                BLAS.gemm(m: n, n: productCols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
                 // s = coefficient·mask(z)·R / stabilize(D + bias), in place of D.
                 for p in 0..<n {
-                    let row = zc + p * cols, patch = rows.lowerBound + p
-                    let rRow = rp + patch * m + firstOutput, zRow = zp + patch * m + firstOutput
-                    for (t, term) in terms.enumerated() {
+                    let row = zc + p &* cols, patch = rows.lowerBound + p
+                    let rRow = rp + patch &* m + firstOutput, zRow = zp + patch &* m + firstOutput
+                    if let (last, factor) = complement {
+                        // D_last = factor·z − Σ_others (D_t + bias_t), stored less its bias (added back below).
+                        let lastRow = row + last &* mb, lastBias = biasPointer + last &* mb
+                        for c in 0..<mb { lastRow[c] = factor * zRow[c] - lastBias[c] }
+                        for t in 0..<last {
+                            let tRow = row + t &* mb, tBias = biasPointer + t &* mb
+                            for c in 0..<mb { lastRow[c] -= tRow[c] + tBias[c] }
+                        }
+                    }
+                    for t in 0..<terms.count {
+                        let (mask, stabilizer, coefficient) = (masks[t], stabilizers[t], coefficients[t])
+                        let tRow = row + t &* mb, tBias = biasPointer + t &* mb
                         for c in 0..<mb {
-                            let i = t * mb + c
-                            row[i] = term.mask.keeps(zRow[c])
-                                ? term.stabilizer.divide(term.coefficient * rRow[c], row[i] + stackedBias[i]) : 0
+                            tRow[c] = mask.keeps(zRow[c]) ? stabilizer.divide(coefficient * rRow[c], tRow[c] + tBias[c]) : 0
                         }
                     }
                 }
@@ -282,15 +289,19 @@ struct AffineMap {
                 BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
                           beta: 0, c: back, ldc: stackedK)
                 // Weight by the halves, Σ_h h(x)⊙back_h, compacted to K values per row.
+                // Halves outermost so the inner loops run over contiguous K values; dst only overwrites values of
+                // this row's first half (already read) or of earlier rows.
+                let aStride = direct ? k : stackedK
                 for p in 0..<n {
-                    let bRow = back + p * stackedK, aRow = a + p * (direct ? k : stackedK), dst = back + p * k
-                    for i in 0..<k {
-                        var total = 0.0
-                        for h in 0..<halves.count { total += aRow[h * k + i] * bRow[h * k + i] }
-                        dst[i] = total
+                    let bRow = back + p &* stackedK, aRow = a + p &* aStride, dst = back + p &* k
+                    for i in 0..<k { dst[i] = aRow[i] * bRow[i] }
+                    for h in 1..<Swift.max(1, halves.count) {
+                        let ah = aRow + h &* k, bh = bRow + h &* k
+                        for i in 0..<k { dst[i] += ah[i] * bh[i] }
                     }
                 }
                 geometry.scatterAdd(back, rows: rows, into: out)
+            }
             }
         }
     }

@@ -69,6 +69,11 @@ struct RuleTerms {
 
     let halves: [Half]
     let terms: [Term]
+    /// When set, the denominators of `terms[term]` (the last term) follow from the others and the layer's
+    /// output: D_term = factor·z − Σ_others D_t. Matrix products then compute one term fewer (gamma: the two
+    /// modified layers sum to (2 + γ)·z). Only for rules where that difference cannot cancel badly where the
+    /// term is used (gamma uses D₋ only where z < 0, and there |D₋| ≥ |z|).
+    var complement: (term: Int, factor: Double)? = nil
 
     /// The terms of `rule` for an input `x` whose last axis has `channels` entries; nil for rules that are not
     /// sums of modified layers (the toolbox's simple, epsilon, ww and flat have their own fast forms; pass and
@@ -109,7 +114,7 @@ struct RuleTerms {
             return RuleTerms(halves: split, terms: [
                 Term(weight: { w, h in h == 0 ? up(w) : down(w) }, bias: { up($0) }, coefficient: 1, stabilizer: .signed(eps), mask: .positive),
                 Term(weight: { w, h in h == 0 ? down(w) : up(w) }, bias: { down($0) }, coefficient: 1, stabilizer: .signed(eps), mask: .negative),
-            ])
+            ], complement: (term: 1, factor: 2 + gamma))
         case .zBox(let box):
             let (low, high) = try box.bounds(channels: channels)
             let l = try Tensor.uninitialized(x.shape), u = try Tensor.uninitialized(x.shape)
@@ -146,6 +151,19 @@ struct RuleTerms {
             return RuleTerms(halves: [.tensor(a)], terms: terms)
         case .ww, .flat, .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
             return nil
+        }
+    }
+
+    /// The halves that are not zero for input `x`, with their positions in `halves`: x⁺ of an input without
+    /// positives (x⁻ without negatives, e.g. after a Rect) is left out.
+    func halvesUsed(by x: Tensor) -> [(offset: Int, element: Half)] {
+        let hasPositive = x.contains { $0 > 0 }, hasNegative = x.contains { $0 < 0 }
+        return halves.enumerated().filter { _, half in
+            switch half {
+            case .positive: return hasPositive
+            case .negative: return hasNegative
+            default: return true
+            }
         }
     }
 
