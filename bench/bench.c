@@ -187,6 +187,22 @@ static void run(const char *name, const char *path, double *x, int rank, const i
             printf("  %-22s relevance peak %7.1f MB = %.2f× forward keeps%s\n", rules[j].label, peak / 1e6, peak / stored,
                    peak / stored <= 3 ? "" : "  (above 3×)");
         }
+        if (extras) {
+            /* 10 targets from one forward pass: the library's own peak beside the caller's 10 result arrays. */
+            enum { K = 10 };
+            int64_t classes = ycount / shape[0];
+            double *targets = calloc((size_t)(K * ycount), sizeof *targets), *many = malloc((size_t)(K * xcount) * sizeof *many);
+            for (int k = 0; k < K; k++)
+                for (int64_t n = 0; n < shape[0]; n++) targets[k * ycount + n * classes + k] = y[n * classes + k];
+            long long base = live_bytes;
+            peak_bytes = live_bytes;
+            check(lrp_relevance_targets(m, targets, K, ycount, "epsilon", 1, many, K * xcount), "targets");
+            double peak = (double)(peak_bytes - base);
+            printf("  %-22s relevance peak %7.1f MB = %.2f× forward keeps (results: caller's %.1f MB)\n", "10 targets, epsilon",
+                   peak / 1e6, peak / stored, (double)(K * xcount) * 8e-6);
+            free(targets);
+            free(many);
+        }
         accounting = 0;
     } else {
         /* Warm-up (OpenBLAS threads, first-touch page faults, liblrp's block cache). */
