@@ -30,47 +30,14 @@ public struct MaxPool: PoolingLayer {
 
     /// DY to the window's maximal input(s): every tied maximum receives the full DY.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
-        let w = try pooling.windows(for: x.shape)
-        let dx = try Tensor.zeros(x.shape)
-        let (xp, yp, g, out, d) = (x.pointer, y.pointer, dy.pointer, dx.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            for window in windows {
-                let o = window * d
-                w.forEachPixel(window) { p in
-                    let src = xp + p, dst = out + p
-                    for c in 0..<d where src[c] == yp[o + c] { dst[c] += g[o + c] }
-                }
-            }
-        }
-        return (dx, [])
+        (try toMaxima(dy, x, y, ties: .every), [])
     }
 
     /// The gradient the gradient family of rules propagates: DY to the window's first maximal input in row-major
     /// order (a subgradient, as PyTorch and TensorFlow route it; `backward` keeps the toolbox's every-tie form).
     /// Ties are common after a Rect, and DeconvNet, which ignores the Rect's mask, sees them.
     public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
-        let w = try pooling.windows(for: x.shape)
-        guard y.count == w.count * w.channels, r.count == y.count else {
-            throw LRPError.shape("relevance \(Shape.describe(r.shape)) and stored output \(Shape.describe(y.shape)) do not match input \(Shape.describe(x.shape))")
-        }
-        let dx = try Tensor.zeros(x.shape)
-        let (xp, yp, g, out, d) = (x.pointer, y.pointer, r.pointer, dx.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            let scratch = Workspace()
-            let taken = scratch.buffer(0, d)
-            for window in windows {
-                let o = window * d
-                taken.update(repeating: 0, count: d)
-                w.forEachPixel(window) { p in
-                    let src = xp + p, dst = out + p
-                    for c in 0..<d where taken[c] == 0 && src[c] == yp[o + c] {
-                        dst[c] += g[o + c]
-                        taken[c] = 1
-                    }
-                }
-            }
-        }
-        return dx
+        try toMaxima(r, x, y, ties: .first)
     }
 
     /// Rules that look at the input values send R_j to the window's maximum (ties split equally); rules that do
@@ -78,31 +45,48 @@ public struct MaxPool: PoolingLayer {
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         if rule == .pass { throw passRefused() }
-        return rule.ignoresInput ? try pooling.uniformRelevance(r, input: x) : try winnerTakesAll(r, x, y)
+        return rule.ignoresInput ? try pooling.uniformRelevance(r, input: x) : try toMaxima(r, x, y, ties: .split)
     }
 
-    /// All of R_j to the inputs equal to the window's maximum y_j, split equally among ties.
-    private func winnerTakesAll(_ r: Tensor, _ x: Tensor, _ y: Tensor) throws -> Tensor {
+    /// How a value of the output reaches tied maxima of its window.
+    private enum Ties {
+        /// Each tied maximum gets all of it (the toolbox's backward).
+        case every
+        /// The first maximum in row-major order gets it (a subgradient).
+        case first
+        /// The tied maxima share it equally (relevance is conserved).
+        case split
+    }
+
+    /// Sends each value of `g` (output-shaped) to the inputs equal to its window's maximum y_j, per `ties`.
+    private func toMaxima(_ g: Tensor, _ x: Tensor, _ y: Tensor, ties: Ties) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)
-        guard y.count == w.count * w.channels else {
-            throw LRPError.shape("stored output \(Shape.describe(y.shape)) does not match input \(Shape.describe(x.shape))")
+        guard y.count == w.count * w.channels, g.count == y.count else {
+            throw LRPError.shape("\(Shape.describe(g.shape)) values for the output and stored output \(Shape.describe(y.shape)) do not match input \(Shape.describe(x.shape))")
         }
         let result = try Tensor.zeros(x.shape)
-        let (xp, yp, rp, out, d) = (x.pointer, y.pointer, r.pointer, result.mutablePointer, w.channels)
+        let (xp, yp, gp, out, d) = (x.pointer, y.pointer, g.pointer, result.mutablePointer, w.channels)
         w.forEachPart { windows in
             let scratch = Workspace()
-            let tp = scratch.buffer(0, d)
+            let share = scratch.buffer(0, d)
             for window in windows {
                 let o = window * d
-                tp.update(repeating: 0, count: d)
-                w.forEachPixel(window) { p in
-                    let src = xp + p
-                    for c in 0..<d where src[c] == yp[o + c] { tp[c] += 1 }
+                if ties == .split {
+                    share.update(repeating: 0, count: d)
+                    w.forEachPixel(window) { p in
+                        let src = xp + p
+                        for c in 0..<d where src[c] == yp[o + c] { share[c] += 1 }
+                    }
+                    for c in 0..<d { share[c] = share[c] > 0 ? gp[o + c] / share[c] : 0 }
+                } else {
+                    share.update(from: gp + o, count: d)
                 }
-                for c in 0..<d { tp[c] = tp[c] > 0 ? rp[o + c] / tp[c] : 0 }
                 w.forEachPixel(window) { p in
                     let src = xp + p, dst = out + p
-                    for c in 0..<d where src[c] == yp[o + c] { dst[c] += tp[c] }
+                    for c in 0..<d where src[c] == yp[o + c] {
+                        dst[c] += share[c]
+                        if ties == .first { share[c] = 0 }
+                    }
                 }
             }
         }

@@ -7,8 +7,8 @@
 ///
 /// The halves are what the modified layers read (x⁺ and x⁻, x itself, or input-shaped tensors such as zᴮ's
 /// bounds, ones for flat, a(x) for the unified rule). Linear and Convolution evaluate it as matrix products
-/// (`AffineMap`); pools, BatchNorm and Add connection by connection (`SparseAffine`). One definition per rule
-/// serves both.
+/// (`AffineMap`); pools window by window (`Pooling.termsRelevance`); BatchNorm and Add connection by connection
+/// (`SparseAffine`). One definition per rule serves all three.
 struct RuleTerms {
     /// What one block of the stacked input holds.
     enum Half {

@@ -1,7 +1,7 @@
-/// The rules of `RuleTerms` on layers whose outputs each read a few inputs with known weights — pools (weights
-/// from their scale), BatchNorm (one input per output) and Add (each summand with weight 1) — evaluated output
-/// by output, with the same definitions as the matrix products of `AffineMap`. Padding pixels are simply not
-/// connections: they read 0 in every half, as a zero-padded convolution reads them.
+/// The rules of `RuleTerms` on layers whose outputs each read a few inputs with known weights — BatchNorm (one
+/// input per output) and Add (each summand with weight 1) — evaluated output by output, with the same
+/// definitions as the matrix products of `AffineMap` (pools have their own window-by-window form,
+/// `Pooling.termsRelevance`).
 struct SparseAffine {
     /// Number of outputs.
     let outputCount: Int
