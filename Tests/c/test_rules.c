@@ -29,8 +29,9 @@ static lrp_array *reference(const char *key) {
     return a;
 }
 
-/* A model of the zennit fixtures with a forward pass on its key "<name>.x" done; NULL on failure. */
-static lrp_model *load(const char *name, int64_t *output_count) {
+/* A model of the zennit fixtures with a forward pass on its key "<name>.x" done, and its initial relevance
+ * "<name>.r" in *r; NULL (and *r NULL) on failure. */
+static lrp_model *load(const char *name, int64_t *output_count, lrp_array **r) {
     char file[64], key[64];
     snprintf(file, sizeof file, "zennit/%s.npz", name);
     snprintf(key, sizeof key, "%s.x", name);
@@ -49,6 +50,15 @@ static lrp_model *load(const char *name, int64_t *output_count) {
     *output_count = 1;
     for (int32_t i = 0; i < rank; i++) *output_count *= shape[i];
     lrp_array_free(x);
+    snprintf(key, sizeof key, "%s.r", name);
+    *r = reference(key);
+    CHECK(*r && lrp_array_count(*r) == *output_count, "%s.r fits the output of %s", name, name);
+    if (!*r || lrp_array_count(*r) != *output_count) {
+        lrp_array_free(*r);
+        lrp_model_free(model);
+        *r = NULL;
+        return NULL;
+    }
     return model;
 }
 
@@ -67,10 +77,9 @@ static void compare(const char *what, lrp_model *model, const lrp_array *r, cons
 
 static void rule_specs(void) {
     int64_t ny = 0;
-    lrp_model *conv = load("conv", &ny);
-    lrp_array *r = reference("conv.r");
-    if (!conv || !r) { lrp_model_free(conv); lrp_array_free(r); return; }
-    CHECK(lrp_array_count(r) == ny, "conv.r fits the output");
+    lrp_array *r = NULL;
+    lrp_model *conv = load("conv", &ny, &r);
+    if (!conv) return;
 
     /* Presets from specs, and specs given as the rule of one call. */
     static const char *cases[][2] = {
@@ -134,9 +143,9 @@ static void rule_specs(void) {
 
 static void composites(void) {
     int64_t ny = 0;
-    lrp_model *cnn = load("cnn", &ny);
-    lrp_array *r = reference("cnn.r");
-    if (!cnn || !r) { lrp_model_free(cnn); lrp_array_free(r); return; }
+    lrp_array *r = NULL;
+    lrp_model *cnn = load("cnn", &ny, &r);
+    if (!cnn) return;
     int32_t layers = lrp_model_layer_count(cnn);
     static const char *cases[][3] = {
         {"epsilon_plus", NULL, "cnn.epsilon_plus"}, {"epsilon_plus_flat", NULL, "cnn.epsilon_plus_flat"},
@@ -189,9 +198,9 @@ static void composites(void) {
 
 static void layers_and_targets(void) {
     int64_t ny = 0;
-    lrp_model *cnn = load("cnn", &ny);
-    lrp_array *r = reference("cnn.r");
-    if (!cnn || !r) { lrp_model_free(cnn); lrp_array_free(r); return; }
+    lrp_array *r = NULL;
+    lrp_model *cnn = load("cnn", &ny, &r);
+    if (!cnn) return;
     const int64_t nx = 3 * 10 * 10 * 3, n_dense = 3 * 32;
     CHECK(lrp_set_composite(cnn, "epsilon_plus", NULL) == LRP_OK, "epsilon_plus");
 
