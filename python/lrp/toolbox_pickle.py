@@ -2,12 +2,15 @@
 writer that produces the toolbox's own layout, so the reference toolbox can load what we write.
 
 A toolbox pickle holds objects of the classes modules.<file>.<Class> with their attribute dictionaries
-(W, B, stride, pool, lrp_var, ...) and numpy arrays. The reader allows exactly those classes and numpy's
-array reconstruction; any other global (os.system, builtins.eval, ...) is refused before it is touched.
+(W, B, stride, pool, lrp_var, ...) and numpy arrays, as numpy 1.x or 2.x pickles them with any protocol (2-5).
+The reader allows exactly those classes and the globals numpy rebuilds arrays, dtypes and scalars with, each
+replaced by a stand-in that checks its arguments (numeric dtypes, integer shapes, sizes that match the bytes);
+any other global (os.system, builtins.eval, numpy.load, ...) is refused before it is touched.
 """
 
 import io
 import pickle
+import re
 
 import numpy as np
 
@@ -19,13 +22,6 @@ TOOLBOX_CLASSES = {
     "SumPool": "modules.sumpool", "MaxPool": "modules.maxpool", "Flatten": "modules.flatten",
     "Rect": "modules.rect", "Tanh": "modules.tanh", "SoftMax": "modules.softmax", "Module": "modules.module",
 }
-
-_NUMPY_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-}
-
 
 class PickledObject:
     """A toolbox object as read from a pickle: its class name and attributes, nothing more."""
@@ -43,36 +39,205 @@ class PickledObject:
 _stand_ins = {name: type(name, (PickledObject,), {"toolbox_class": name}) for name in TOOLBOX_CLASSES}
 
 
+# -- numpy's reconstruction, re-implemented with checked arguments ------------------------------------------
+#
+# numpy pickles an array in one of two ways, under numpy.core.* (numpy 1.x) or numpy._core.* (numpy 2):
+#   protocols 2-4 (and arrays that are not contiguous):  multiarray._reconstruct(numpy.ndarray, (0,), b'b')
+#       followed by BUILD with (version, shape, dtype, is_fortran, raw bytes);
+#   protocol 5 (contiguous arrays):  numeric._frombuffer(buffer, dtype, shape, order).
+# A dtype is numpy.dtype(code, align, copy) followed by BUILD with (version, byte order, subarray, names,
+# fields, elsize, alignment, flags); a numpy scalar is multiarray.scalar(dtype, raw bytes). None of numpy's
+# functions is called with what the file says: the stand-ins below check every argument and build plain
+# numeric arrays with np.frombuffer.
+
+#: Kinds of dtypes a model may hold: bool, signed/unsigned integers, floats, complex (never objects).
+_NUMERIC_KINDS = "biufc"
+_DTYPE_CODE = re.compile(r"^[biufc][0-9]{1,2}$")
+
+
+class _NDArrayType:
+    """Stands for numpy.ndarray as _reconstruct's first argument; not callable."""
+
+    def __repr__(self):
+        return "numpy.ndarray"
+
+
+_NDARRAY = _NDArrayType()
+
+
+class _DType:
+    """numpy.dtype(code, align, copy) as a pickle builds it: a numeric code, then its state (byte order)."""
+
+    def __init__(self, code):
+        self.dtype = np.dtype(code)
+
+    def __setstate__(self, state):
+        if not (isinstance(state, tuple) and len(state) in (8, 9) and state[0] in (3, 4)):
+            raise LRPFormatError("the pickle gives a dtype the state %r, which is not a numeric dtype's" % (state,))
+        order, subarray, names, fields = state[1:5]
+        if order not in ("<", ">", "|", "=") or subarray is not None or names is not None or fields is not None:
+            raise LRPFormatError("the pickle gives a dtype the state %r, which is not a numeric dtype's" % (state,))
+        if order in ("<", ">"):
+            self.dtype = self.dtype.newbyteorder(order)
+
+
+def _dtype_constructor(code, align=False, copy=False):
+    """numpy.dtype as a pickle calls it, for numeric codes ('f8', 'i4', 'b1', ...) only."""
+    if isinstance(code, bytes):
+        code = code.decode("latin1")
+    if not isinstance(code, str) or not _DTYPE_CODE.match(code) or align not in (False, True, 0, 1) \
+            or copy not in (False, True, 0, 1):
+        raise LRPFormatError("the pickle makes numpy.dtype(%r), which is not a numeric dtype" % (code,))
+    try:
+        return _DType(code)
+    except TypeError:
+        raise LRPFormatError("the pickle makes numpy.dtype(%r), which is not a numeric dtype" % (code,)) from None
+
+
+def _checked_dtype(value, what):
+    """The numpy dtype of `value` (a dtype the pickle built), which must be numeric."""
+    dtype = value.dtype if isinstance(value, _DType) else value
+    if not isinstance(dtype, np.dtype) or dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None \
+            or dtype.subdtype is not None:
+        raise LRPFormatError("the pickle's %s has dtype %r; only numeric dtypes are allowed" % (what, dtype))
+    return dtype
+
+
+def _checked_shape(value, what):
+    if not isinstance(value, tuple) or not all(type(n) is int and n >= 0 for n in value):
+        raise LRPFormatError("the pickle's %s has shape %r, which is not a tuple of non-negative integers" %
+                             (what, value))
+    return value
+
+
+def _raw_bytes(value, what):
+    """The bytes of an array or scalar from a pickle (Python 2 strings arrive as latin-1 text)."""
+    if isinstance(value, str):
+        return value.encode("latin1")
+    if isinstance(value, pickle.PickleBuffer):
+        with value.raw() as view:
+            return view.tobytes()
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    raise LRPFormatError("the pickle's %s holds %s instead of raw bytes" % (what, type(value).__name__))
+
+
+def _numeric_array(raw, dtype, shape, fortran, what):
+    """An owned, writable array of `shape` from `raw`, after checking the sizes agree."""
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(raw):
+        raise LRPFormatError("the pickle's %s declares shape %s of %s (%d bytes) but holds %d bytes" %
+                             (what, shape, dtype, count * dtype.itemsize, len(raw)))
+    return np.frombuffer(raw, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C").copy(order="K")
+
+
+class _PickledArray(np.ndarray):
+    """What _reconstruct returns: an empty array whose state (from BUILD) is checked before numpy sees it."""
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 5:
+            state = state[1:]
+        if not (isinstance(state, tuple) and len(state) == 4):
+            raise LRPFormatError("the pickle gives an array the state of type %s, not numpy's" % type(state).__name__)
+        shape, dtype, fortran, raw = state
+        shape = _checked_shape(shape, "array")
+        dtype = _checked_dtype(dtype, "array")
+        if fortran not in (False, True, 0, 1):
+            raise LRPFormatError("the pickle's array has the order flag %r" % (fortran,))
+        raw = _raw_bytes(raw, "array")
+        _numeric_array(raw, dtype, shape, fortran, "array")  # checks that the sizes agree
+        np.ndarray.__setstate__(self, (1, shape, dtype, bool(fortran), raw))
+
+
+def _reconstruct(subtype, shape, typecode):
+    """numpy's multiarray._reconstruct(numpy.ndarray, (0,), b'b'): an empty array for BUILD to fill."""
+    if subtype is not _NDARRAY or not isinstance(shape, tuple) or not isinstance(typecode, (bytes, str)):
+        raise LRPFormatError("the pickle calls numpy's _reconstruct with %r, %r, %r; only (numpy.ndarray, shape, "
+                             "typecode) rebuilds an array" % (subtype, shape, typecode))
+    return _PickledArray(shape=(0,), dtype=np.uint8)
+
+
+def _frombuffer(buffer, dtype, shape, order):
+    """numpy's numeric._frombuffer (protocol 5): an array from raw bytes, numeric dtype, shape and 'C'/'F'."""
+    if not isinstance(buffer, (bytes, bytearray, pickle.PickleBuffer)):
+        raise LRPFormatError("the pickle calls numpy's _frombuffer on %s instead of a buffer" % type(buffer).__name__)
+    if order not in ("C", "F"):
+        raise LRPFormatError("the pickle calls numpy's _frombuffer with order %r (not 'C' or 'F')" % (order,))
+    dtype = _checked_dtype(dtype, "array")
+    shape = _checked_shape(shape, "array")
+    return _numeric_array(_raw_bytes(buffer, "array"), dtype, shape, order == "F", "array")
+
+
+def _scalar(dtype, raw=None):
+    """numpy's multiarray.scalar(dtype, raw bytes): one numeric value."""
+    dtype = _checked_dtype(dtype, "scalar")
+    return _numeric_array(_raw_bytes(raw, "scalar"), dtype, (), False, "scalar")[()]
+
+
+#: The globals numpy's pickles of arrays, dtypes and scalars name, with the checked stand-in for each.
+NUMPY_GLOBALS = {}
+for _core in ("numpy.core", "numpy._core"):
+    NUMPY_GLOBALS[(_core + ".multiarray", "_reconstruct")] = _reconstruct
+    NUMPY_GLOBALS[(_core + ".multiarray", "scalar")] = _scalar
+    NUMPY_GLOBALS[(_core + ".numeric", "_frombuffer")] = _frombuffer
+NUMPY_GLOBALS[("numpy", "ndarray")] = _NDARRAY
+NUMPY_GLOBALS[("numpy", "dtype")] = _dtype_constructor
+
+
+class _ObjectType:
+    """Stands for builtins.object as copyreg._reconstructor's base argument; not callable."""
+
+
+_OBJECT = _ObjectType()
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """Resolves only the toolbox's classes (to inert stand-ins) and numpy's array reconstruction."""
+    """Resolves only the toolbox's classes (to inert stand-ins) and numpy's array, dtype and scalar
+    reconstruction (to stand-ins that check their arguments); refuses every other global."""
 
     def find_class(self, module, name):
         if name in TOOLBOX_CLASSES and module in (TOOLBOX_CLASSES[name], "modules"):
             return _stand_ins[name]
-        if (module, name) in _NUMPY_GLOBALS:
-            return super().find_class(module, name)
+        if (module, name) in NUMPY_GLOBALS:
+            return NUMPY_GLOBALS[(module, name)]
         if (module, name) in (("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor")):
             return _reconstructor
         if (module, name) in (("__builtin__", "object"), ("builtins", "object")):
-            return object
+            return _OBJECT
         if (module, name) == ("_codecs", "encode"):
             return _latin1_encode
-        raise LRPFormatError("the pickle refers to %s.%s, which a toolbox model never contains; refusing to load "
-                             "it (only the toolbox's module classes and numpy arrays are allowed)" % (module, name))
+        if (module, name) in (("__builtin__", "bytes"), ("builtins", "bytes")):
+            return _empty_bytes
+        if module == "numpy" or module.startswith("numpy."):
+            raise LRPFormatError("the pickle refers to %s.%s, which is not one of the functions numpy rebuilds arrays, "
+                                 "dtypes or scalars with; refusing to load it" % (module, name))
+        raise LRPFormatError("the pickle refers to %s.%s, which is neither one of the toolbox's module classes nor "
+                             "numpy's array reconstruction; refusing to load it" % (module, name))
 
 
 def _reconstructor(cls, base, state):
     """copyreg._reconstructor for stand-ins only (Python 2 pickles of old-style-derived classes)."""
-    if not (isinstance(cls, type) and issubclass(cls, PickledObject)) or base is not object:
-        raise LRPFormatError("the pickle reconstructs %r from %r, which a toolbox model never does" % (cls, base))
+    if not (isinstance(cls, type) and issubclass(cls, PickledObject)) or base is not _OBJECT or state is not None:
+        raise LRPFormatError("the pickle calls copyreg._reconstructor(%r, %r, %r); only toolbox classes derived from "
+                             "object are allowed" % (cls, base, state))
     return cls.__new__(cls)
 
 
 def _latin1_encode(text, encoding="latin1"):
     """_codecs.encode as Python 3 protocol-2 pickles use it for bytes (restricted to latin-1)."""
     if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
-        raise LRPFormatError("the pickle encodes with %r, which a toolbox model never does" % (encoding,))
+        raise LRPFormatError("the pickle calls _codecs.encode with %r; only latin-1 text to bytes is allowed" %
+                             (encoding,))
     return text.encode("latin1")
+
+
+def _empty_bytes(*args):
+    """bytes() as protocol-2 pickles write an empty bytes object (the raw data of an empty array)."""
+    if args:
+        raise LRPFormatError("the pickle calls bytes with arguments; only bytes() (empty) is allowed")
+    return b""
 
 
 def load(path):
