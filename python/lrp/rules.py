@@ -10,6 +10,10 @@
     ('unified', {'alpha': 2, 'beta': 1, ...})         VisLRPDesigner's unified rule (see lrp.h)
     ('gradient'), ('gradient_x_input'), ('sensitivity'), ('deconvnet'), ('guided_backprop'), ('pass')
     'gamma:gamma=0.25,epsilon=1e-6'                   any rule spec as the name (param unused)
+
+The toolbox's explicit ("slow") forms 'simple_slow' (also 'slow'), 'epsilon_slow', 'alphabeta_slow' (also
+'alpha_slow') name the same rules computed connection by connection; they run as the fast rules, which give
+the same numbers (see SLOW_FORMS).
 """
 
 import numbers
@@ -25,10 +29,23 @@ def _value(v):
     return "[" + " ".join(repr(float(x)) for x in array.ravel()) + "]"
 
 
+#: The toolbox's explicit per-connection forms and the rule each equals. They agree with the fast rule up to
+#: rounding: simple/epsilon sum z_ij + b_j where the fast form takes the output; alphabeta's explicit
+#: form has no 1e-16 in its denominators, so where one side of a neuron is empty it divides 0 by 0 (NaN in the
+#: toolbox's Linear, 0 in its Convolution) where the fast rule gives 0. For SumPool the explicit alphabeta is the
+#: formula liblrp computes (the toolbox's fast SumPool alphabeta multiplies the beta term by R twice). MaxPool has
+#: only 'simple_slow' in the toolbox; here every form gives its (single) rule.
+SLOW_FORMS = {"slow": "simple", "simple_slow": "simple", "epsilon_slow": "epsilon", "alphabeta_slow": "alphabeta",
+              "alpha_slow": "alphabeta"}
+
+
 def rule_arguments(lrp_var, param):
-    """The (rule name or spec, parameter) liblrp takes for the toolbox's (lrp_var, param)."""
+    """The (rule name or spec, parameter) liblrp takes for the toolbox's (lrp_var, param); the toolbox's
+    '_slow' names become the rules they equal (SLOW_FORMS)."""
     name = "simple" if lrp_var is None else str(lrp_var)
     key = name.lower()
+    if key in SLOW_FORMS:
+        name = key = SLOW_FORMS[key]
     if ":" in name:
         return name, 0.0
     if isinstance(param, dict):

@@ -86,7 +86,8 @@ class Module:
     def lrp(self, R, lrp_var=None, param=None):
         """Relevance of the layer's input for the relevance R of its output. With neither lrp_var nor param,
         the presets of set_lrp_parameters apply; otherwise lrp_var ('simple'/None, 'epsilon', 'alphabeta'/
-        'alpha', 'ww'/'w^2', 'flat') with param."""
+        'alpha', 'ww'/'w^2', 'flat', the toolbox's '_slow' forms, which compute the same, or any rule of
+        lrp.rules) with param."""
         if lrp_var is None and param is None:
             lrp_var, param = self.lrp_var, self.lrp_param
         name, value = rule_arguments(lrp_var, param)
