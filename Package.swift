@@ -3,7 +3,9 @@
 // liblrp: Layer-wise Relevance Propagation with a stable C ABI.
 //
 // Targets, dependencies pointing one way:
-//   LRPExports (@_cdecl functions only)  →  LRP (the Swift core)  →  COpenBLAS, CZlib, CHDF5 (system libraries)
+//   LRPExports (@_cdecl functions only)  →  LRP (the Swift core)  →  COpenBLAS, CZlib (system libraries)
+//   lrp-hdf5-reader (helper process: the only code that runs libhdf5)  →  CHDF5
+//   LRP and lrp-hdf5-reader share HDF5Snapshot, the format the helper hands its results back in.
 //   LRPExports also imports CLRPHeader (include/lrp.h) to check every export against its prototype.
 // The product `lrp` is the dynamic library liblrp.so; a linker version script keeps its exported
 // symbols to the `lrp_*` functions of the header.
@@ -16,6 +18,7 @@ let package = Package(
     name: "liblrp",
     products: [
         .library(name: "lrp", type: .dynamic, targets: ["LRPExports"]),
+        .executable(name: "lrp-hdf5-reader", targets: ["lrp-hdf5-reader"]),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -23,9 +26,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLRPHeader", path: "Sources/CLRPHeader"),
+        .target(name: "CSystem"),
+        .target(name: "HDF5Snapshot"),
+        .executableTarget(name: "lrp-hdf5-reader", dependencies: ["CHDF5", "HDF5Snapshot"]),
         .target(
             name: "LRP",
-            dependencies: ["COpenBLAS", "CZlib", "CHDF5"]
+            dependencies: ["COpenBLAS", "CZlib", "CSystem", "HDF5Snapshot"]
         ),
         .target(
             name: "LRPExports",
@@ -35,6 +41,6 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(packageRoot)/Sources/LRPExports/exports.map"]),
             ]
         ),
-        .testTarget(name: "LRPTests", dependencies: ["LRP", "LRPExports", "CLRPHeader"]),
+        .testTarget(name: "LRPTests", dependencies: ["LRP", "LRPExports", "CLRPHeader", "HDF5Snapshot", "lrp-hdf5-reader"]),
     ]
 )
