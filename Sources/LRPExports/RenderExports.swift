@@ -7,6 +7,7 @@ import LRP
 private func image(_ pointer: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ name: String) throws -> [Double] {
     guard height >= 1, width >= 1 else { throw LRPError.argument("\(name) is \(height)×\(width); both sizes must be ≥ 1") }
     let count = try Shape.count([Int(height), Int(width)])
+    try Limits.checkAllocation(count, of: MemoryLayout<Double>.stride, "\(name), a \(height)×\(width) image,")
     return Array(UnsafeBufferPointer(start: try required(pointer, name), count: count))
 }
 
@@ -22,6 +23,7 @@ public func lrp_render_heatmap(_ r: UnsafePointer<Double>?, _ height: Int64, _ w
                                _ scaling: Int32, _ sigma: Double, _ cmap: UnsafePointer<CChar>?, _ normalize: Int32,
                                _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
     guarded("lrp_render_heatmap") {
+        try checkCapacity(capacity, try Render.rgbCount(height: Int(height), width: Int(width), scaling: Int(scaling)), "the image buffer (rgb_capacity)")
         let relevance = try image(r, height, width, "r")
         let input = try x.map { try image($0, height, width, "x") }
         let result = try Render.heatmap(relevance, height: Int(height), width: Int(width), x: input, scaling: Int(scaling),
@@ -34,6 +36,7 @@ public func lrp_render_heatmap(_ r: UnsafePointer<Double>?, _ height: Int64, _ w
 public func lrp_render_digit(_ x: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ scaling: Int32,
                              _ cmap: UnsafePointer<CChar>?, _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
     guarded("lrp_render_digit") {
+        try checkCapacity(capacity, try Render.rgbCount(height: Int(height), width: Int(width), scaling: Int(scaling)), "the image buffer (rgb_capacity)")
         let input = try image(x, height, width, "x")
         let result = try Render.digit(input, height: Int(height), width: Int(width), scaling: Int(scaling),
                                       map: optionalString(cmap) ?? "binary")

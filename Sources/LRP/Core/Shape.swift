@@ -15,6 +15,20 @@ public enum Shape {
         return total
     }
 
+    /// The sum of sizes (a padded dimension, concatenated channels); a shape error instead of an overflow.
+    public static func sum(_ sizes: Int...) throws -> Int { try sum(sizes) }
+
+    /// The sum of sizes; a shape error instead of an overflow.
+    public static func sum(_ sizes: [Int]) throws -> Int {
+        var total = 0
+        for size in sizes {
+            let (next, overflow) = total.addingReportingOverflow(size)
+            guard !overflow else { throw LRPError.shape("the sizes \(sizes.map(String.init).joined(separator: " + ")) overflow") }
+            total = next
+        }
+        return total
+    }
+
     /// A shape written as "8×28×28×1" (the form every message uses).
     public static func describe(_ shape: [Int]) -> String {
         shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "×")

@@ -12,6 +12,7 @@ final class Storage: @unchecked Sendable {
 
     /// Uninitialized storage for `count` values; `LRPError.memory` when it cannot be had.
     init(uninitialized count: Int) throws {
+        try Limits.checkAllocation(count, of: MemoryLayout<Double>.stride, "a tensor of \(count) float64 values")
         self.count = count
         if let recycled = BufferCache.shared.take(count) {
             base = recycled

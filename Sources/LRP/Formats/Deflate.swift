@@ -2,9 +2,21 @@ import CZlib
 
 /// zlib's inflate and crc32 behind small Swift functions.
 enum Deflate {
+    /// Deflate expands at most about 1032:1; more declared output than this from `compressed` bytes is corrupt.
+    static func plausibleSize(fromCompressed compressed: Int) -> Int {
+        let (product, overflow) = compressed.multipliedReportingOverflow(by: 1100)
+        return overflow ? Int.max : product + 4096
+    }
+
     /// Decompresses `input`: a raw deflate stream (`raw`, as in zip members) or a zlib stream (MAT files).
-    /// With `expectedSize` the output must have exactly that size.
-    static func inflate(_ input: ArraySlice<UInt8>, raw: Bool, expectedSize: Int? = nil) throws -> [UInt8] {
+    /// With `expectedSize` the output must have exactly that size; without it, output beyond what deflate can
+    /// produce from the input (or beyond `atMost`) is an error. Either way inflating stops there, and at the allocation limit
+    /// (`Limits`), before the output grows further. With `prefixOnly` it stops after `expectedSize` bytes and
+    /// returns them (the start of a stream, e.g. to read a declared size).
+    static func inflate(_ input: ArraySlice<UInt8>, raw: Bool, expectedSize: Int? = nil, atMost: Int? = nil,
+                        prefixOnly: Bool = false) throws -> [UInt8] {
+        let ceiling = expectedSize ?? Swift.min(atMost ?? Int.max, plausibleSize(fromCompressed: input.count))
+        try Limits.checkAllocation(Swift.min(ceiling, plausibleSize(fromCompressed: input.count)), of: 1, "inflating \(input.count) compressed bytes")
         var stream = z_stream()
         let windowBits: Int32 = raw ? -15 : 15
         guard inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -12,14 +24,18 @@ enum Deflate {
         }
         defer { inflateEnd(&stream) }
         // One byte more than expected, so that a stream longer than declared shows as produced > expected.
-        var output = [UInt8](repeating: 0, count: Swift.max(64, expectedSize.map { $0 + 1 } ?? input.count * 4))
+        var output = [UInt8](repeating: 0, count: Swift.max(64, expectedSize.map { prefixOnly ? $0 : $0 + 1 } ?? Swift.min(input.count * 4, ceiling)))
         var produced = 0
         try input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.avail_in = uInt(source.count)
             while true {
+                if prefixOnly, let expectedSize, produced >= expectedSize { return }
                 if produced == output.count {
-                    output.append(contentsOf: repeatElement(0, count: output.count))
+                    guard produced <= ceiling else {
+                        throw LRPError.format("compressed data gives more than the \(ceiling) bytes \(expectedSize == nil ? "allowed here" : "declared")")
+                    }
+                    output.append(contentsOf: repeatElement(0, count: Swift.min(output.count, (ceiling - produced) + 1)))
                 }
                 let room = Swift.min(output.count - produced, Int(UInt32.max))
                 let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -43,7 +59,10 @@ enum Deflate {
                 }
             }
         }
-        if let expectedSize, produced != expectedSize {
+        if prefixOnly, let expectedSize, produced < expectedSize {
+            throw LRPError.format("compressed data gives \(produced) bytes, fewer than the \(expectedSize) its header needs")
+        }
+        if !prefixOnly, let expectedSize, produced != expectedSize {
             throw LRPError.format("compressed data gives \(produced) bytes, \(expectedSize) declared")
         }
         output.removeSubrange(produced...)

@@ -6,32 +6,43 @@ public enum FileIO {
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// Opens `path` for reading and runs `body` with the descriptor and the file's size; errors name the
-    /// file: missing, unreadable, a folder.
+    /// file: missing, unreadable, or not a regular file (a folder, FIFO, socket or device — which could block
+    /// or never end — is refused without reading from it).
     private static func withOpenFile<T>(_ path: String, _ body: (Int32, Int) throws -> T) throws -> T {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw LRPError.io("cannot read '\(path)': it is a directory") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw LRPError.io("cannot read '\(path)': it is a directory")
+        case S_IFIFO: throw LRPError.io("cannot read '\(path)': it is a FIFO, not a regular file")
+        case S_IFCHR, S_IFBLK: throw LRPError.io("cannot read '\(path)': it is a device, not a regular file")
+        default: throw LRPError.io("cannot read '\(path)': not a regular file")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return try body(fd, Int(info.st_size))
     }
 
-    /// The bytes of the file at `path`.
+    /// The bytes of the regular file at `path` (at most the allocation limit, `Limits`).
     public static func read(_ path: String) throws -> [UInt8] {
         try withOpenFile(path) { fd, size in
-            var bytes: [UInt8] = []
-            if size > 0 { bytes.reserveCapacity(size) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            try Limits.checkAllocation(size, of: 1, "reading '\(path)'")
+            var bytes = [UInt8](repeating: 0, count: size)
+            var filled = 0
+            while filled < size {
+                let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + filled }, size - filled) }
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw LRPError.io("cannot read '\(path)': \(reason(errno))")
                 }
                 if n == 0 { break }
-                bytes.append(contentsOf: buffer[0..<n])
+                filled += n
             }
+            // A file that shrank while being read is read as it now is; one that grew, up to its size at open.
+            if filled < size { bytes.removeSubrange(filled...) }
             return bytes
         }
     }

@@ -77,7 +77,15 @@ public struct MATFormat: ArrayFormat {
             let what = "data element \(variables.count + 1) at offset \(dataOffset - 8)"
             try reader.require(size, what)
             if type == miCOMPRESSED {
-                let inflated = try withContext(what) { try Deflate.inflate(bytes[dataOffset..<(dataOffset + size)], raw: false) }
+                // The inner element's tag declares its size: inflate that much and no more.
+                let compressed = bytes[dataOffset..<(dataOffset + size)]
+                let head = try withContext(what) { try Deflate.inflate(compressed, raw: false, expectedSize: 8, prefixOnly: true) }
+                var headReader = ByteReader(head)
+                headReader.bigEndian = bigEndian
+                let (_, declared, headSize) = try tag(&headReader)
+                let inflated = try withContext(what) {
+                    try Deflate.inflate(compressed, raw: false, atMost: try Shape.sum(headSize, padded(declared)))
+                }
                 var inner = ByteReader(inflated)
                 inner.bigEndian = bigEndian
                 let (innerType, innerSize, innerOffset) = try tag(&inner)

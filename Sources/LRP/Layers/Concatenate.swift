@@ -12,7 +12,7 @@ public struct Concatenate: MergeLayer {
         guard first.count >= 2, shapes.allSatisfy({ $0.count == first.count && Array($0.dropLast()) == Array(first.dropLast()) }) else {
             throw LRPError.shape("Concatenate needs inputs that differ in the last axis only, got \(shapes.map(Shape.describe).joined(separator: ", "))")
         }
-        return Array(first.dropLast()) + [shapes.reduce(0) { $0 + ($1.last ?? 0) }]
+        return Array(first.dropLast()) + [try Shape.sum(shapes.map { $0.last ?? 0 })]
     }
 
     public func forward(_ xs: [Tensor]) throws -> Tensor {

@@ -16,7 +16,7 @@ public struct ZeroPadding: Layer {
 
     public func outputShape(for shape: [Int]) throws -> [Int] {
         try expectRank(shape, 4, "N×H×W×C (rank 4)")
-        return [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]]
+        return [shape[0], try Shape.sum(shape[1], top, bottom), try Shape.sum(shape[2], left, right), shape[3]]
     }
 
     /// Copies between the unpadded (small) and padded (large) layouts; `padding` true writes small into large.

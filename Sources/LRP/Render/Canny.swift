@@ -12,7 +12,10 @@ public enum Canny {
         guard h >= 1, w >= 1, image.count == h * w else {
             throw LRPError.shape("Canny needs \(h)×\(w) values, got \(image.count)")
         }
-        guard sigma.isFinite, sigma >= 0 else { throw LRPError.argument("Canny sigma must be finite and ≥ 0, got \(sigma)") }
+        guard sigma.isFinite, sigma >= 0, sigma <= Render.maxSigma else {
+            throw LRPError.argument("Canny sigma must be from 0 to \(Render.maxSigma), got \(sigma)")
+        }
+        try Limits.checkAllocation(try Shape.count([h, w]), of: 6 * MemoryLayout<Double>.stride, "Canny edges of a \(h)×\(w) image")
         let ones = [Double](repeating: 1, count: h * w)
         let bleed = gaussian(ones, h, w, sigma)
         let smoothed = zip(gaussian(image, h, w, sigma), bleed).map { $0 / ($1 + Double.ulpOfOne) }
