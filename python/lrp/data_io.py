@@ -1,6 +1,7 @@
 """Reading and writing data arrays, as the LRP Toolbox's data_io: read(path, fmt=None) and
 write(data, path, fmt=None) for 'txt', 'npy', 'npz' and 'mat' (MATLAB v5). The file formats are handled
-by liblrp, so C programs read and write the same files."""
+by liblrp, so C programs read and write the same files. read and write print the toolbox's log lines
+("loading np-formatted data from <path>", "writing data in npy-format to <path>", ...)."""
 
 import ctypes
 import os
@@ -12,6 +13,12 @@ from ._capi import check, doubles, lib, shape_of, text
 from .errors import LRPArgumentError, LRPIOError
 
 _FORMATS = ("txt", "npy", "npz", "mat")
+
+#: The toolbox's log line for reading and for writing each format.
+_READ_LOG = {"npy": "loading np-formatted data from", "npz": "loading np-formatted data from",
+             "mat": "loading matlab formatted data from", "txt": "loading plain text data from"}
+_WRITE_LOG = {"npy": "writing data in npy-format to", "npz": "writing data in npy-format to",
+              "mat": "writing data in mat-format to", "txt": "writing data as plain text to"}
 
 
 def _format(path, fmt):
@@ -52,6 +59,7 @@ def read(path, fmt=None):
     if not os.path.exists(path):
         raise LRPIOError("data_io.read: no such file or directory: %s" % os.fspath(path))
     kind = _format(path, fmt)
+    print(_READ_LOG[kind], path)
     if kind == "npz":
         names = keys(path, "npz")
         if len(names) != 1:
@@ -62,5 +70,6 @@ def read(path, fmt=None):
 def write(data, path, fmt=None):
     """Writes an array: txt (rank ≤ 2), npy, npz (one member, 'arr_0') or mat (variable 'data')."""
     kind = _format(path, fmt)
+    print(_WRITE_LOG[kind], path)
     values = doubles(data)
     check(lib.lrp_array_write(os.fsencode(path), text(kind), values, values.ndim, shape_of(values)))

@@ -1,7 +1,9 @@
 """Reading and writing models, as the LRP Toolbox's model_io: read(path, fmt=None) and
 write(model, path, fmt=None) for the plain-text format ('txt') and the toolbox's pickles ('nn', 'pickle',
 'pickled', ''); beyond the toolbox, liblrp's model archive ('npz': every layer and graphs), Keras HDF5 files
-('h5', with `architecture=` for weights-only files) and Caffe nets ('prototxt' with `weights=`)."""
+('h5', with `architecture=` for weights-only files) and Caffe nets ('prototxt' with `weights=`).
+For the toolbox's formats read and write print the toolbox's log lines ("loading pickled model from <path>",
+"writing model as plain text to <path>", ...)."""
 
 import os
 
@@ -47,8 +49,11 @@ def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge"):
     kind = _format(path, fmt)
     companion = architecture if architecture is not None else weights
     if kind in _PICKLE:
+        print('loading pickled model from', path)
         return _from_pickle(toolbox_pickle.load(path), path)
     if kind == "txt" or (kind == "npz" and companion is None):
+        if kind == "txt":
+            print('loading plain text model from', path)
         return _network(Model.read(path, kind))
     if kind in _KERAS + _CAFFE or companion is not None:
         if kind in _CAFFE and companion is None:
@@ -73,6 +78,8 @@ def write(model, path, fmt=None):
     if kind in ("txt", "npz"):
         if kind == "npz":
             model._store_presets()
+        else:
+            print('writing model as plain text to', path)
         model._model.write(path, kind)
     elif kind in _PICKLE:
         if not isinstance(model, Sequential):
@@ -82,6 +89,7 @@ def write(model, path, fmt=None):
             if not isinstance(m, TOOLBOX) or m._options():
                 raise LRPArgumentError("model_io.write: module %d (%s) is not one of the toolbox's layers, which the "
                                        "toolbox's pickles hold; write 'npz'" % (i, m._header()))
+        print('writing model pickled to', path)
         toolbox_pickle.dump({"lrp_var": model.lrp_var, "lrp_param": model.lrp_param},
                             [_pickle_state(m) for m in model.modules], path)
     else:

@@ -72,7 +72,8 @@ def hm_to_rgb(R, X=None, scaling=3, shape=(), sigma=2, cmap='jet', normalize=Tru
 
 def save_image(rgb_images, path, gap=2):
     """Places the images (equal heights) left to right with a black gap of `gap` pixels, writes them as PNG
-    (values times 255, truncated to 8 bits) and returns the uint8 image."""
+    (values times 255, truncated to 8 bits), printing the toolbox's "saving image to  <path>", and returns the
+    uint8 image."""
     image = None
     for i, rgb in enumerate(rgb_images):
         rgb = np.asarray(rgb, dtype=np.float64)
@@ -92,6 +93,7 @@ def save_image(rgb_images, path, gap=2):
     if image.ndim != 3 or image.shape[2] != 3:
         raise LRPArgumentError("save_image needs H×W×3 RGB images, got shape %s" % (image.shape,))
     out = np.empty(image.shape, dtype=np.uint8)
+    print('saving image to ', path)
     check(lib.lrp_image_write(os.fsencode(path), image, image.shape[0], image.shape[1], out.ctypes.data))
     return out
 

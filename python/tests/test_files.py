@@ -195,6 +195,10 @@ def test_toolbox_style_script_runs_unchanged(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=str(tmp_path),
                          env=dict(os.environ, PYTHONPATH=os.path.join(REPOSITORY, "python", "toolbox")))
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[7 2 1] (3, 32, 32, 1)"
+    assert out.stdout.splitlines() == [  # the toolbox's log lines, then the script's own
+        "loading plain text model from %s" % shared("models/LeNet-5.txt"),
+        "loading matlab formatted data from %s" % shared("data/mnist/test_images.mat"),
+        "saving image to  %s/heatmap.png" % tmp_path,
+        "[7 2 1] (3, 32, 32, 1)"]
     png = (tmp_path / "heatmap.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
