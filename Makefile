@@ -24,6 +24,7 @@ test-deps:
 
 lib: deps
 	swift build -c release --product lrp
+	swift build -c release --product lrp-hdf5-reader
 
 example: lib
 	$(CC) $(CSTRICT) examples/c/explain.c -o examples/c/explain $(CLINK)

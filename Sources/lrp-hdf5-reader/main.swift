@@ -6,7 +6,7 @@
 // to standard output; on failure writes one line naming the problem to standard error and exits with 1.
 // liblrp starts it for every .h5 file, so that libhdf5 — which crafted files can crash or hang — never runs in
 // the caller's process. Before touching the file it limits itself: address space (N MiB of data plus room for
-// the runtime), CPU time, no files written, no core dumps, no inherited descriptors beyond 0–2.
+// the runtime), CPU time, no core dumps, no inherited descriptors beyond 0–2.
 import CHDF5
 import Glibc
 import HDF5Snapshot
@@ -70,7 +70,6 @@ guard let path else { fail("lrp-hdf5-reader: usage: lrp-hdf5-reader [--memory-mb
 // data: the snapshot is streamed, so the data is held about twice at most (a dataset and its encoding).
 closeInherited()
 limit(RLIMIT_CORE, 0)
-limit(RLIMIT_FSIZE, 0)
 limit(RLIMIT_CPU, UInt64(cpuSeconds))
 limit(RLIMIT_AS, UInt64(2 * memoryMB + 512) << 20)
 signal(SIGPIPE, SIG_IGN)

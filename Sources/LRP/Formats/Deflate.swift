@@ -24,7 +24,10 @@ enum Deflate {
         }
         defer { inflateEnd(&stream) }
         // One byte more than expected, so that a stream longer than declared shows as produced > expected.
-        var output = [UInt8](repeating: 0, count: Swift.max(64, expectedSize.map { prefixOnly ? $0 : $0 + 1 } ?? Swift.min(input.count * 4, ceiling)))
+        // A declared size is not trusted up front: the output starts at a few times the input and doubles,
+        // so a stream that claims gigabytes but holds less fails before they are allocated.
+        let first = prefixOnly ? ceiling : Swift.min(ceiling + 1, Swift.max(input.count * 8, 1 << 20))
+        var output = [UInt8](repeating: 0, count: Swift.max(64, first))
         var produced = 0
         try input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)

@@ -31,14 +31,15 @@ enum HDF5Process {
         return (folder.isEmpty ? "." : folder) + "/" + executableName
     }
 
-    /// The snapshot bytes of the HDF5 file at `path` (a regular file the caller has checked).
-    static func snapshot(of path: String) throws -> [UInt8] {
-        let helper = try executable()
+    /// The snapshot bytes of the HDF5 file at `path` (a regular file the caller has checked), read by
+    /// `helper` (default: `executable()`) within `seconds` (default: `Limits.hdf5Seconds`).
+    static func snapshot(of path: String, helper: String? = nil, seconds: Int = Limits.hdf5Seconds) throws -> [UInt8] {
+        let helper = try helper ?? executable()
         guard access(helper, X_OK) == 0 else {
             throw LRPError.unsupported("the HDF5 helper '\(helper)' is missing or not executable (reading '\(path)'); it is built beside liblrp.so, or set LRP_HDF5_READER")
         }
         let memoryMB = Swift.max(64, Limits.maxAllocationMB)
-        let arguments = [helper, "--memory-mb", "\(memoryMB)", "--cpu-seconds", "\(Limits.hdf5Seconds)", path]
+        let arguments = [helper, "--memory-mb", "\(memoryMB)", "--cpu-seconds", "\(seconds)", path]
         let environment = ["HDF5_USE_FILE_LOCKING=FALSE", "HDF5_PLUGIN_PATH=/nonexistent", "LC_ALL=C"]
 
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
@@ -77,7 +78,7 @@ enum HDF5Process {
             throw LRPError.io("cannot start the HDF5 helper '\(helper)': \(FileIO.reason(spawned))")
         }
 
-        let deadline = now() + Double(Limits.hdf5Seconds)
+        let deadline = now() + Double(seconds)
         let outputLimit = Limits.maxAllocationBytes
         var output: [UInt8] = [], messages: [UInt8] = []
         var open = (out: true, err: true)
@@ -86,7 +87,7 @@ enum HDF5Process {
         while open.out || open.err {
             let left = deadline - now()
             if left <= 0 {
-                failure = .format("'\(path)': the HDF5 reader took longer than \(Limits.hdf5Seconds) s (LRP_HDF5_TIMEOUT) and was stopped; the file is malformed or far too large")
+                failure = .format("'\(path)': the HDF5 reader took longer than \(seconds) s (LRP_HDF5_TIMEOUT) and was stopped; the file is malformed or far too large")
                 break
             }
             var fds = [pollfd(fd: open.out ? out[0] : -1, events: Int16(POLLIN), revents: 0),
@@ -125,7 +126,7 @@ enum HDF5Process {
             let exitCode = (status >> 8) & 0xff
             if signalled {
                 let signal = status & 0x7f
-                let reason = signal == SIGXCPU ? "used more than \(Limits.hdf5Seconds) s of CPU time (LRP_HDF5_TIMEOUT)"
+                let reason = signal == SIGXCPU ? "used more than \(seconds) s of CPU time (LRP_HDF5_TIMEOUT)"
                     : signal == SIGKILL ? "was killed" : "crashed (signal \(signal))"
                 throw LRPError.format("'\(path)': the HDF5 reader \(reason) while parsing it; the file is malformed")
             }
