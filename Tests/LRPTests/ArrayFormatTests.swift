@@ -19,7 +19,7 @@ struct ArrayFormatTests {
         var random = SeededRandom(seed: 8)
         for shape in Self.shapes where format != "txt" || shape.count <= 2 {
             var values = random.uniform(try Shape.count(shape), in: -1e3...1e3)
-            values[0] = 1e-310; values[values.count - 1] = -0.0
+            values[0] = Double.leastNormalMagnitude / 2e7; values[values.count - 1] = -0.0
             let array = try Tensor(shape: shape, data: values)
             let path = folder.path("a.\(format)")
             try ArrayFormats.write(array, path: path)

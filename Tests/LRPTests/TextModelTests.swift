@@ -13,7 +13,7 @@ struct TextModelTests {
             Tanh(),
             try MaxPool(pool: (2, 2), stride: (2, 2)),
             try Convolution(filterHeight: 2, filterWidth: 2, inputChannels: 4, filters: 3, strideHeight: 1, strideWidth: 1,
-                            weights: random.uniform(48).map { $0 * 1e-7 }, bias: [1e300, -0.0, 5e-324]),
+                            weights: random.uniform(48).map { $0 * 1e-7 }, bias: [1e300, -0.0, Double.leastNonzeroMagnitude]),
             Rect(),
             try SumPool(pool: (2, 2), stride: (1, 1)),
             Flatten(),

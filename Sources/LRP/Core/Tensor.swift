@@ -1,12 +1,16 @@
 /// A dense float64 array in row-major (C) order, batch first: N×D for vectors, N×H×W×C for images.
 ///
 /// A value type over shared, immutable storage: a tensor's elements are written only by the code that
-/// creates it; reshaping shares the storage.
+/// creates it; reshaping shares the storage and gives a read-only view. A write through a view (which
+/// would change every tensor that shares the storage) is caught in debug builds, where `mutablePointer`
+/// asserts; code that must change a received tensor's values makes a new tensor instead.
 public struct Tensor: Sendable {
     /// The dimensions, batch first.
     public let shape: [Int]
     /// The elements.
     let storage: Storage
+    /// False for views (`reshaped`, `view`): their storage belongs to another tensor.
+    private let owns: Bool
 
     /// A tensor with the given shape and elements (copied); fails when their sizes disagree.
     public init(shape: [Int], data: [Double]) throws {
@@ -21,18 +25,27 @@ public struct Tensor: Sendable {
         }
         self.shape = shape
         storage = try Storage(uninitialized: n)
+        owns = true
         if let source = buffer.baseAddress { storage.base.update(from: source, count: n) }
     }
 
-    private init(shape: [Int], storage: Storage) {
+    private init(shape: [Int], storage: Storage, owns: Bool) {
         self.shape = shape
         self.storage = storage
+        self.owns = owns
     }
 
     /// A tensor whose elements the caller writes, all of them, before anyone reads it.
     static func uninitialized(_ shape: [Int]) throws -> Tensor {
-        Tensor(shape: shape, storage: try Storage(uninitialized: try Shape.count(shape)))
+        Tensor(shape: shape, storage: try Storage(uninitialized: try Shape.count(shape)), owns: true)
     }
+
+    /// True when this tensor is a view of another tensor's storage (no writes allowed).
+    public var isView: Bool { !owns }
+
+    /// The same tensor as a read-only view: what a layer hands on when its result is its input unchanged,
+    /// so that no receiver can write into the caller's storage.
+    public var view: Tensor { Tensor(shape: shape, storage: storage, owns: false) }
 
     /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) throws -> Tensor {
@@ -53,8 +66,11 @@ public struct Tensor: Sendable {
     /// Read access to the elements, valid while the tensor is alive.
     var pointer: UnsafePointer<Double> { UnsafePointer(storage.base) }
 
-    /// Write access for the code that just created the tensor (see the type's note).
-    var mutablePointer: UnsafeMutablePointer<Double> { storage.base }
+    /// Write access for the code that just created the tensor (see the type's note); never for a view.
+    var mutablePointer: UnsafeMutablePointer<Double> {
+        assert(owns, "a write through a view of another tensor's storage (shape \(Shape.describe(shape)))")
+        return storage.base
+    }
 
     /// Calls `body` with write access to the elements. Meant for parameter tensors (a layer's "W" and "B"),
     /// which layers share with their owner: writes change the layer. Tensors computed by layers are never
@@ -82,7 +98,7 @@ public struct Tensor: Sendable {
         guard try Shape.count(newShape) == count else {
             throw LRPError.shape("cannot reshape \(Shape.describe(shape)) to \(Shape.describe(newShape))")
         }
-        return Tensor(shape: newShape, storage: storage)
+        return Tensor(shape: newShape, storage: storage, owns: false)
     }
 
     /// A new tensor of the same shape with `f` applied to every element.
@@ -91,6 +107,20 @@ public struct Tensor: Sendable {
         let (src, dst) = (pointer, out.mutablePointer)
         Parallel.forEachPart(count, grain: Parallel.elementGrain) { part in
             for i in part { dst[i] = f(src[i]) }
+        }
+        return out
+    }
+
+    /// A new tensor of the same shape with `f` applied to the elements of this tensor and `other` pairwise
+    /// (the element counts must agree).
+    public func elementwise(_ other: Tensor, _ f: (Double, Double) -> Double) throws -> Tensor {
+        guard other.count == count else {
+            throw LRPError.shape("\(Shape.describe(shape)) and \(Shape.describe(other.shape)) do not have the same number of elements")
+        }
+        let out = try Tensor.uninitialized(shape)
+        let (a, b, dst) = (pointer, other.pointer, out.mutablePointer)
+        Parallel.forEachPart(count, grain: Parallel.elementGrain) { part in
+            for i in part { dst[i] = f(a[i], b[i]) }
         }
         return out
     }

@@ -82,6 +82,6 @@ public struct Add: MergeLayer {
     }
 
     public func backward(_ dy: Tensor, inputs xs: [Tensor], output y: Tensor) throws -> [Tensor] {
-        xs.map { _ in dy }
+        xs.map { _ in dy.view }  // one read-only view per input: no branch can write into another's
     }
 }

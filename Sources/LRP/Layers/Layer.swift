@@ -67,15 +67,10 @@ extension Layer {
         case .deconvnet: return try gradient(r, input: x, output: y, mode: .deconvnet)
         case .guidedBackprop: return try gradient(r, input: x, output: y, mode: .guided)
         case .gradientTimesInput:
-            let g = try gradient(r, input: x, output: y, mode: .plain)
-            let (gp, xp) = (g.mutablePointer, x.pointer)
-            for i in 0..<g.count { gp[i] *= xp[i] }
-            return g
+            // A new tensor: the gradient may be a view of r (Flatten, Reshape), which belongs to the caller.
+            return try gradient(r, input: x, output: y, mode: .plain).elementwise(x) { $0 * $1 }
         case .sensitivity:
-            let g = try gradient(r, input: x, output: y, mode: .plain)
-            let gp = g.mutablePointer
-            for i in 0..<g.count { gp[i] *= gp[i] }
-            return g
+            return try gradient(r, input: x, output: y, mode: .plain).map { $0 * $0 }
         default: return try gradient(r, input: x, output: y, mode: .plain)
         }
     }
