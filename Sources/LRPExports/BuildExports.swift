@@ -13,8 +13,7 @@ public func lrp_model_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> lrp_s
 @_cdecl("lrp_model_append")
 public func lrp_model_append(_ model: OpaquePointer?, _ layer: UnsafePointer<CChar>?, _ weights: UnsafePointer<Double>?,
                              _ weightCount: Int64, _ bias: UnsafePointer<Double>?, _ biasCount: Int64) -> lrp_status {
-    guarded("lrp_model_append") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_append", model: model) { handle in
         let spec = try LayerSpec(header: try string(layer, "layer"))
         let made = try spec.make(try parameterArrays(spec, [(weights, weightCount), (bias, biasCount)]))
         let source = handle.model.layerCount == 0 ? -1 : handle.model.outputIndex
@@ -40,8 +39,7 @@ func parameterArrays(_ spec: LayerSpec, _ given: [(UnsafePointer<Double>?, Int64
 
 @_cdecl("lrp_model_copy")
 public func lrp_model_copy(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> lrp_status {
-    guarded("lrp_model_copy") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_copy", model: model) { handle in
         let out = try required(out, "out")
         out.pointee = ModelHandle(try handle.model.deepCopyNetwork()).retainedPointer()
     }
@@ -64,8 +62,7 @@ private func parameter(_ handle: ModelHandle, _ layer: Int32, _ name: UnsafePoin
 public func lrp_layer_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
                                 _ data: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?,
                                 _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_parameter") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_parameter", model: model) { handle in
         let (data, rank, dims) = (try required(data, "data"), try required(rank, "rank"), try required(dims, "shape"))
         let tensor = try parameter(handle, layer, name)
         data.pointee = tensor.unsafeStorageAddress
@@ -76,8 +73,7 @@ public func lrp_layer_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name:
 @_cdecl("lrp_layer_set_parameter")
 public func lrp_layer_set_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
                                     _ data: UnsafePointer<Double>?, _ count: Int64) -> lrp_status {
-    guarded("lrp_layer_set_parameter") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_set_parameter", model: model) { handle in
         let data = try required(data, "data")
         let tensor = try parameter(handle, layer, name)
         guard count == Int64(tensor.count) else {

@@ -17,8 +17,7 @@ public func lrp_relevance_at(_ model: OpaquePointer?, _ r: UnsafePointer<Double>
                              _ layers: UnsafePointer<Int32>?, _ layerCount: Int32,
                              _ outs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ capacities: UnsafePointer<Int64>?,
                              _ sums: UnsafeMutablePointer<Double>?, _ sumsCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance_at") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_relevance_at", model: model) { handle in
         let relevance = try values(r, rCount, "r")
         guard layerCount >= 0, layerCount <= 1 << 20 else { throw LRPError.argument("layer_count must be ≥ 0, got \(layerCount)") }
         let requested = layerCount == 0 ? [] : Array(UnsafeBufferPointer(start: try required(layers, "layers"), count: Int(layerCount))).map(Int.init)
@@ -56,8 +55,7 @@ public func lrp_relevance_at(_ model: OpaquePointer?, _ r: UnsafePointer<Double>
 public func lrp_relevance_targets(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, _ targets: Int32, _ rCount: Int64,
                                   _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                                   _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance_targets") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_relevance_targets", model: model) { handle in
         guard targets >= 1 else { throw LRPError.argument("targets must be ≥ 1, got \(targets)") }
         let output = try outputTrace(handle).output
         try checkCount(rCount, "r_count (per target)", fits: output)

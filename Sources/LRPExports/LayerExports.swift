@@ -16,8 +16,7 @@ private func trace(_ handle: ModelHandle, _ layer: Int) throws -> LayerTrace {
 public func lrp_layer_forward(_ model: OpaquePointer?, _ layer: Int32, _ x: UnsafePointer<Double>?, _ rank: Int32,
                               _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Double>?, _ yCapacity: Int64,
                               _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_forward") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_forward", model: model) { handle in
         let index = Int(layer)
         try handle.model.checkLayer(index)
         let batch = try input(x, rank, dims)
@@ -33,8 +32,7 @@ public func lrp_layer_forward(_ model: OpaquePointer?, _ layer: Int32, _ x: Unsa
 @_cdecl("lrp_layer_output_shape")
 public func lrp_layer_output_shape(_ model: OpaquePointer?, _ layer: Int32, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
                                    _ outRank: UnsafeMutablePointer<Int32>?, _ outShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_output_shape") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_output_shape", model: model) { handle in
         let index = Int(layer)
         let (input, _) = try shape(rank, dims, "input")
         let (outRank, outShape) = (try required(outRank, "out_rank"), try required(outShape, "out_shape"))
@@ -46,8 +44,7 @@ public func lrp_layer_output_shape(_ model: OpaquePointer?, _ layer: Int32, _ ra
 public func lrp_layer_relevance(_ model: OpaquePointer?, _ layer: Int32, _ r: UnsafePointer<Double>?, _ rCount: Int64,
                                 _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                                 _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_layer_relevance") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_relevance", model: model) { handle in
         let (relevance, rx) = (try values(r, rCount, "r"), try required(rx, "rx"))
         let t = try trace(handle, Int(layer))
         try checkCount(rCount, "r", fits: t.output)
@@ -60,8 +57,7 @@ public func lrp_layer_relevance(_ model: OpaquePointer?, _ layer: Int32, _ r: Un
 @_cdecl("lrp_layer_trace_shape")
 public func lrp_layer_trace_shape(_ model: OpaquePointer?, _ layer: Int32, _ which: Int32,
                                   _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_trace_shape") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_trace_shape", model: model) { handle in
         let (rank, dims) = (try required(rank, "rank"), try required(dims, "shape"))
         guard which == 0 || which == 1 else { throw LRPError.argument("which must be 0 (input) or 1 (output), got \(which)") }
         let t = try trace(handle, Int(layer))
@@ -72,8 +68,7 @@ public func lrp_layer_trace_shape(_ model: OpaquePointer?, _ layer: Int32, _ whi
 @_cdecl("lrp_backward")
 public func lrp_backward(_ model: OpaquePointer?, _ dy: UnsafePointer<Double>?, _ dyCount: Int64,
                          _ dx: UnsafeMutablePointer<Double>?, _ dxCapacity: Int64) -> lrp_status {
-    guarded("lrp_backward") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_backward", model: model) { handle in
         let (gradient, dx) = (try values(dy, dyCount, "dy"), try required(dx, "dx"))
         guard let first = handle.pass.traces.first, let t = first else {
             throw LRPError.state("no forward pass yet: call lrp_forward first")
@@ -90,8 +85,7 @@ public func lrp_backward(_ model: OpaquePointer?, _ dy: UnsafePointer<Double>?, 
 @_cdecl("lrp_layer_backward")
 public func lrp_layer_backward(_ model: OpaquePointer?, _ layer: Int32, _ dy: UnsafePointer<Double>?, _ dyCount: Int64,
                                _ dx: UnsafeMutablePointer<Double>?, _ dxCapacity: Int64) -> lrp_status {
-    guarded("lrp_layer_backward") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_layer_backward", model: model) { handle in
         let (gradient, dx) = (try values(dy, dyCount, "dy"), try required(dx, "dx"))
         var t = try trace(handle, Int(layer))
         try checkCount(dyCount, "dy", fits: t.output)
@@ -104,8 +98,7 @@ public func lrp_layer_backward(_ model: OpaquePointer?, _ layer: Int32, _ dy: Un
 
 @_cdecl("lrp_update")
 public func lrp_update(_ model: OpaquePointer?, _ layer: Int32, _ learningRate: Double) -> lrp_status {
-    guarded("lrp_update") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_update", model: model) { handle in
         if layer == -1 {
             try handle.model.update(handle.pass, learningRate: learningRate)
         } else {
@@ -116,8 +109,7 @@ public func lrp_update(_ model: OpaquePointer?, _ layer: Int32, _ learningRate: 
 
 @_cdecl("lrp_model_clean")
 public func lrp_model_clean(_ model: OpaquePointer?) -> lrp_status {
-    guarded("lrp_model_clean") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_clean", model: model) { handle in
         handle.pass = ForwardPass(layers: handle.model.layerCount)
     }
 }

@@ -30,8 +30,7 @@ public func lrp_model_read(_ path: UnsafePointer<CChar>?, _ format: UnsafePointe
 @_cdecl("lrp_model_write")
 public func lrp_model_write(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?,
                             _ format: UnsafePointer<CChar>?) -> lrp_status {
-    guarded("lrp_model_write") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_write", model: model) { handle in
         try ModelFormats.write(handle.model, path: try string(path, "path"), format: optionalString(format))
     }
 }
@@ -43,15 +42,13 @@ public func lrp_model_free(_ model: OpaquePointer?) {
 
 @_cdecl("lrp_model_layer_count")
 public func lrp_model_layer_count(_ model: OpaquePointer?) -> Int32 {
-    guard let handle = try? ModelHandle.from(model) else { return -1 }
-    return Int32(clamping: handle.model.layerCount)
+    (try? ModelHandle.from(model).serialized { Int32(clamping: $0.model.layerCount) }) ?? -1
 }
 
 @_cdecl("lrp_model_layer_describe")
 public func lrp_model_layer_describe(_ model: OpaquePointer?, _ layer: Int32, _ buffer: UnsafeMutablePointer<CChar>?,
                                      _ capacity: Int64) -> lrp_status {
-    guarded("lrp_model_layer_describe") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_layer_describe", model: model) { handle in
         let buffer = try required(buffer, "buf")
         let index = Int(layer)
         try handle.model.checkLayer(index)
@@ -63,8 +60,7 @@ public func lrp_model_layer_describe(_ model: OpaquePointer?, _ layer: Int32, _ 
 public func lrp_model_output_shape(_ model: OpaquePointer?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
                                    _ outRank: UnsafeMutablePointer<Int32>?,
                                    _ outShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_model_output_shape") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_model_output_shape", model: model) { handle in
         let (input, _) = try shape(rank, dims, "input")
         let outRank = try required(outRank, "out_rank"), outShape = try required(outShape, "out_shape")
         writeShape(try handle.model.outputShape(for: input), rank: outRank, dims: outShape)
@@ -75,8 +71,7 @@ public func lrp_model_output_shape(_ model: OpaquePointer?, _ rank: Int32, _ dim
 public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ rank: Int32,
                         _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Double>?, _ yCapacity: Int64,
                         _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_forward") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_forward", model: model) { handle in
         let batch = try input(x, rank, dims)
         let out = try outputBuffers(y, yRank, yShape)
         try checkCapacity(yCapacity, try Shape.count(try handle.model.outputShape(for: batch.shape)), "the output buffer (y_capacity)")
@@ -91,8 +86,7 @@ public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ 
 public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, _ rCount: Int64,
                           _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                           _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_relevance", model: model) { handle in
         let (relevance, rx) = (try values(r, rCount, "r"), try required(rx, "rx"))
         guard let first = handle.pass.traces.first, let trace = first else {
             throw LRPError.state("no forward pass yet: call lrp_forward first")
@@ -108,8 +102,7 @@ public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, 
 @_cdecl("lrp_set_rule")
 public func lrp_set_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: UnsafePointer<CChar>?,
                          _ parameter: Double) -> lrp_status {
-    guarded("lrp_set_rule") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_set_rule", model: model) { handle in
         let rule = try Rule(nameOrSpec: try string(rule, "rule"), parameter: parameter)
         if layer == -1 {
             try handle.model.setPreset(rule, layer: nil)
@@ -122,8 +115,7 @@ public func lrp_set_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: Unsafe
 @_cdecl("lrp_get_rule")
 public func lrp_get_rule(_ model: OpaquePointer?, _ layer: Int32, _ rule: UnsafeMutablePointer<CChar>?,
                          _ capacity: Int64, _ parameter: UnsafeMutablePointer<Double>?) -> lrp_status {
-    guarded("lrp_get_rule") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_get_rule", model: model) { handle in
         let buffer = try required(rule, "rule")
         let index = Int(layer)
         try handle.model.checkLayer(index)

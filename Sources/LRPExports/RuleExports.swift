@@ -10,8 +10,7 @@ private func preset(_ handle: ModelHandle, _ layer: Int32, _ rule: Rule) throws 
 
 @_cdecl("lrp_set_rule_spec")
 public func lrp_set_rule_spec(_ model: OpaquePointer?, _ layer: Int32, _ spec: UnsafePointer<CChar>?) -> lrp_status {
-    guarded("lrp_set_rule_spec") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_set_rule_spec", model: model) { handle in
         try preset(handle, layer, try Rule(spec: try string(spec, "spec")))
     }
 }
@@ -19,8 +18,7 @@ public func lrp_set_rule_spec(_ model: OpaquePointer?, _ layer: Int32, _ spec: U
 @_cdecl("lrp_get_rule_spec")
 public func lrp_get_rule_spec(_ model: OpaquePointer?, _ layer: Int32, _ buffer: UnsafeMutablePointer<CChar>?,
                               _ capacity: Int64) -> lrp_status {
-    guarded("lrp_get_rule_spec") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_get_rule_spec", model: model) { handle in
         let buffer = try required(buffer, "buf")
         try handle.model.checkLayer(Int(layer))
         try copyString(handle.model.presets[Int(layer)].spec, to: buffer, capacity: capacity, "the rule spec")
@@ -30,8 +28,7 @@ public func lrp_get_rule_spec(_ model: OpaquePointer?, _ layer: Int32, _ buffer:
 @_cdecl("lrp_set_rule_bounds")
 public func lrp_set_rule_bounds(_ model: OpaquePointer?, _ layer: Int32, _ low: UnsafePointer<Double>?,
                                 _ high: UnsafePointer<Double>?, _ count: Int64, _ epsilon: Double) -> lrp_status {
-    guarded("lrp_set_rule_bounds") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_set_rule_bounds", model: model) { handle in
         let (lows, highs) = (try values(low, count, "low"), try values(high, count, "high"))
         try preset(handle, layer, .zBox(try ZBox(low: lows.data, high: highs.data, epsilon: epsilon)))
     }
@@ -39,8 +36,7 @@ public func lrp_set_rule_bounds(_ model: OpaquePointer?, _ layer: Int32, _ low: 
 
 @_cdecl("lrp_set_composite")
 public func lrp_set_composite(_ model: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ parameters: UnsafePointer<CChar>?) -> lrp_status {
-    guarded("lrp_set_composite") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_set_composite", model: model) { handle in
         var network = handle.model
         try network.applyComposite(try string(name, "name"), parameters: optionalString(parameters))
         handle.model = network
@@ -49,8 +45,7 @@ public func lrp_set_composite(_ model: OpaquePointer?, _ name: UnsafePointer<CCh
 
 @_cdecl("lrp_write_composite")
 public func lrp_write_composite(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> lrp_status {
-    guarded("lrp_write_composite") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_write_composite", model: model) { handle in
         try Composite.write(handle.model, path: try string(path, "path"))
     }
 }

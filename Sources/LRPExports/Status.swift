@@ -17,6 +17,12 @@ func guarded(_ function: StaticString, _ body: () throws -> Void) -> lrp_status 
     }
 }
 
+/// `guarded` for a function of one model: `body` runs with the model's handle while holding the model's lock,
+/// so calls on one model from several threads take turns instead of interleaving.
+func guarded(_ function: StaticString, model: OpaquePointer?, _ body: (ModelHandle) throws -> Void) -> lrp_status {
+    guarded(function) { try ModelHandle.from(model).serialized(body) }
+}
+
 /// The C status for an error.
 func status(of error: LRPError) -> lrp_status {
     switch error {

@@ -50,8 +50,7 @@ public func lrp_train(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ xR
                       _ yVal: UnsafePointer<Double>?, _ yValRank: Int32, _ yValShape: UnsafePointer<Int64>?,
                       _ optionsPointer: UnsafePointer<lrp_training_options>?,
                       _ resultPointer: UnsafeMutablePointer<lrp_training_result>?) -> lrp_status {
-    guarded("lrp_train") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_train", model: model) { handle in
         let samples = try input(x, xRank, xShape, "x"), targets = try input(y, yRank, yShape, "y")
         var validation: (x: Tensor, y: Tensor)?
         if xVal != nil || yVal != nil {
@@ -109,8 +108,7 @@ public func lrp_train(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ xR
 public func lrp_evaluate(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ xRank: Int32, _ xShape: UnsafePointer<Int64>?,
                          _ y: UnsafePointer<Double>?, _ yRank: Int32, _ yShape: UnsafePointer<Int64>?,
                          _ accuracy: UnsafeMutablePointer<Double>?, _ loss: UnsafeMutablePointer<Double>?) -> lrp_status {
-    guarded("lrp_evaluate") {
-        let handle = try ModelHandle.from(model)
+    guarded("lrp_evaluate", model: model) { handle in
         let (accuracyOut, lossOut) = (try required(accuracy, "accuracy"), try required(loss, "loss"))
         let result = try handle.model.evaluate(try input(x, xRank, xShape, "x"), try input(y, yRank, yShape, "y"))
         accuracyOut.pointee = result.accuracy

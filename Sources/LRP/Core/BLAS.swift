@@ -1,7 +1,15 @@
 import COpenBLAS
 
 /// The matrix products of the library, through OpenBLAS's CBLAS. Matrices are row-major.
+///
+/// Every product runs on the calling thread: liblrp splits its work over `Parallel.threads` threads itself
+/// (`LRP_NUM_THREADS`), so OpenBLAS is set to one thread once, when liblrp first multiplies, and never changed
+/// back and forth while other models run (with OpenBLAS's own threads beside ours both would compete for the
+/// same cores, measured 3–7× slower).
 enum BLAS {
+    /// OpenBLAS set to one thread, once per process.
+    private static let oneThread: Void = { openblas_set_num_threads(1) }()
+
     /// C ← alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n and C m×n (row-major; lda, ldb, ldc are row
     /// strides). Dimensions are bounded by the callers' chunking, so they fit CBLAS's 32-bit integers.
     static func gemm(
@@ -22,6 +30,7 @@ enum BLAS {
             }
             return
         }
+        _ = oneThread
         cblas_dgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -40,17 +49,5 @@ enum BLAS {
         guard size <= maxDimension else {
             throw LRPError.unsupported("\(what) of \(size) exceeds the \(maxDimension) that 32-bit BLAS sizes allow")
         }
-    }
-
-    /// Runs `body` with OpenBLAS limited to one thread, restoring the previous setting afterwards.
-    ///
-    /// Used around loops that call BLAS from several of our own threads at once: OpenBLAS's own threads
-    /// would then compete with ours for the same cores (measured: 3–7× slower).
-    static func singleThreaded<R>(_ body: () -> R) -> R {
-        let previous = openblas_get_num_threads()
-        guard previous > 1 else { return body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
-        return body()
     }
 }

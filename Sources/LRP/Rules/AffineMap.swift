@@ -29,28 +29,29 @@ struct AffineMap {
 
     /// Runs `body(rows, workspace)` over all patches in chunks of rows for matrices up to `width` wide.
     ///
-    /// Convolutions split the batch into one contiguous range of samples per thread, each with its own
-    /// workspace: samples occupy disjoint input memory, so col2im never writes the same element from two
-    /// threads. Dense layers run as one part (BLAS spreads their products over the cores already).
+    /// The batch is split into one contiguous range of samples per thread, each with its own workspace:
+    /// samples occupy disjoint input memory, so col2im never writes the same element from two threads.
+    /// Dense layers take at least `denseGrain` samples per part, so each product stays large enough for BLAS.
+    /// `parallel: false` runs one part (for sums over the whole batch).
     private func forEachChunk(width: Int, parallel: Bool = true, _ body: (Range<Int>, Workspace) -> Void) {
         let size = chunkRows(width: width)
         let perSample = geometry.patchesPerSample
         let grain: Int
         switch geometry.kind {
-        case .dense: grain = Int.max
+        case .dense: grain = parallel ? Self.denseGrain : Int.max
         case .windows: grain = parallel ? 1 : Int.max
         }
-        func run() {
-            Parallel.forEachPart(geometry.batch, grain: grain) { samples in
-                let workspace = Workspace()
-                let end = samples.upperBound * perSample
-                for start in stride(from: samples.lowerBound * perSample, to: end, by: size) {
-                    body(start..<Swift.min(end, start + size), workspace)
-                }
+        Parallel.forEachPart(geometry.batch, grain: grain) { samples in
+            let workspace = Workspace()
+            let end = samples.upperBound * perSample
+            for start in stride(from: samples.lowerBound * perSample, to: end, by: size) {
+                body(start..<Swift.min(end, start + size), workspace)
             }
         }
-        if Parallel.threads > 1, geometry.batch > 1, grain == 1 { BLAS.singleThreaded(run) } else { run() }
     }
+
+    /// The fewest samples per thread for dense layers.
+    static let denseGrain = 16
 
     /// The patch rows `rows` of x: a pointer into x itself when patches are the input, else gathered
     /// (im2col) into `space`.
