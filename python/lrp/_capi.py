@@ -8,12 +8,13 @@ The library is looked for, in this order:
 """
 
 import ctypes
+import numbers
 import os
 from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_void_p
 
 import numpy as np
 
-from .errors import BY_STATUS, LRPError
+from .errors import BY_STATUS, LRPArgumentError, LRPError
 
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
@@ -169,6 +170,41 @@ def check(status):
     if status != 0:
         message = lib.lrp_last_error().decode("utf-8", "replace")
         raise BY_STATUS.get(status, LRPError)(message, status)
+
+
+#: The ranges of the C integer types that arguments are passed as.
+INT32 = (-(1 << 31), (1 << 31) - 1)
+INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def integer(value, name, bounds=INT32):
+    """`value` as a Python int for a C integer argument (or struct field, or array element) whose range is
+    `bounds` (INT32 for int32_t, INT64 for int64_t, or any (low, high)); `name` names the argument in the
+    error. Accepts Python and numpy integers; refuses everything else — floats (no silent truncation), bools
+    (True is not a layer index or a size), strings — and values outside the range (ctypes would silently
+    keep their low bits, so -(2**40) would become layer 0) with an LRPArgumentError naming the argument and
+    the value. Every integer the package hands to liblrp goes through here."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise LRPArgumentError("%s must be an integer, got %r (%s)" % (name, value, type(value).__name__), 1)
+    number = int(value)
+    low, high = bounds
+    if not low <= number <= high:
+        raise LRPArgumentError("%s = %d is out of range: it must lie in [%d, %d]" % (name, number, low, high), 1)
+    return number
+
+
+def integers(values, name, bounds=INT32):
+    """A list of Python ints, each checked by `integer` (errors name `name[i]`)."""
+    try:
+        items = list(values)
+    except TypeError:
+        raise LRPArgumentError("%s must be a sequence of integers, got %r" % (name, values), 1) from None
+    return [integer(v, "%s[%d]" % (name, i), bounds) for i, v in enumerate(items)]
+
+
+def dims(values, name):
+    """A shape given by the caller (a sequence of integers) as the int64 vector a shape argument takes."""
+    return np.asarray(integers(values, name, INT64), dtype=np.int64).reshape(-1)
 
 
 def text(value):

@@ -6,7 +6,12 @@ from ctypes import POINTER, byref, c_double, c_void_p
 import numpy as np
 
 from . import _capi
-from ._capi import check, doubles, lib, new_shape, read_shape, shape_of, text
+from ._capi import INT32, INT64, check, dims, doubles, integer, integers, lib, new_shape, read_shape, shape_of, text
+
+
+def _layer(layer, name="layer"):
+    """A layer index checked for the int32_t the C functions take (an LRPArgumentError otherwise)."""
+    return integer(layer, name, INT32)
 
 
 class Model:
@@ -61,7 +66,8 @@ class Model:
         a layer given by its header line and parameters, or a merge ("Add", "Concatenate")."""
         arrays = [doubles(p) for p in parameters] + [None, None]
         w, b = arrays[0], arrays[1]
-        sources = (ctypes.c_int32 * len(inputs))(*inputs)
+        inputs = integers(inputs, "inputs", INT32)
+        sources = (ctypes.c_int32 * max(1, len(inputs)))(*inputs)
         check(lib.lrp_model_add_node(self._handle, text(name), text(header), sources, len(inputs),
                                      None if w is None else w.ctypes.data, 0 if w is None else w.size,
                                      None if b is None else b.ctypes.data, 0 if b is None else b.size))
@@ -84,20 +90,20 @@ class Model:
     def describe(self, layer):
         """Layer `layer`'s header line, e.g. "Convolution 5 5 1 10 1 1"."""
         buffer = ctypes.create_string_buffer(256)
-        check(lib.lrp_model_layer_describe(self._handle, layer, buffer, len(buffer)))
+        check(lib.lrp_model_layer_describe(self._handle, _layer(layer), buffer, len(buffer)))
         return buffer.value.decode()
 
     def name(self, layer):
         """Layer `layer`'s name ("conv2d_1", or "layer<i>")."""
         buffer = ctypes.create_string_buffer(1024)
-        check(lib.lrp_model_layer_name(self._handle, layer, buffer, len(buffer)))
+        check(lib.lrp_model_layer_name(self._handle, _layer(layer), buffer, len(buffer)))
         return buffer.value.decode()
 
     def inputs(self, layer):
         """The layers layer `layer` reads (-1: the model input)."""
         buffer = (ctypes.c_int32 * 4096)()
         count = ctypes.c_int32(0)
-        check(lib.lrp_model_layer_inputs(self._handle, layer, buffer, len(buffer), byref(count)))
+        check(lib.lrp_model_layer_inputs(self._handle, _layer(layer), buffer, len(buffer), byref(count)))
         return [int(buffer[i]) for i in range(count.value)]
 
     def output_layer(self):
@@ -118,14 +124,14 @@ class Model:
     def output_shape(self, input_shape):
         """The output shape for an input of `input_shape` (no computation)."""
         rank, shape = new_shape()
-        dims = np.asarray(input_shape, dtype=np.int64)
-        check(lib.lrp_model_output_shape(self._handle, len(dims), dims, byref(rank), shape))
+        input_dims = dims(input_shape, "input_shape")
+        check(lib.lrp_model_output_shape(self._handle, len(input_dims), input_dims, byref(rank), shape))
         return read_shape(rank, shape)
 
     def trace_shape(self, layer, which):
         """The shape of the input (which=0) or output (which=1) layer `layer` kept from its last pass."""
         rank, shape = new_shape()
-        check(lib.lrp_layer_trace_shape(self._handle, layer, which, byref(rank), shape))
+        check(lib.lrp_layer_trace_shape(self._handle, _layer(layer), integer(which, "which"), byref(rank), shape))
         return read_shape(rank, shape)
 
     # -- parameters and presets -------------------------------------------------------------------------
@@ -135,37 +141,37 @@ class Model:
         it changes the model. The view keeps the model alive."""
         data = POINTER(c_double)()
         rank, shape = new_shape()
-        check(lib.lrp_layer_parameter(self._handle, layer, text(name), byref(data), byref(rank), shape))
-        dims = read_shape(rank, shape)
-        count = int(np.prod(dims))
+        check(lib.lrp_layer_parameter(self._handle, _layer(layer), text(name), byref(data), byref(rank), shape))
+        parameter_shape = read_shape(rank, shape)
+        count = int(np.prod(parameter_shape))
         buffer = (c_double * count).from_address(ctypes.addressof(data.contents))
         buffer._owner = self  # the numpy array's base holds the buffer, which holds the model
-        return np.frombuffer(buffer, dtype=np.float64).reshape(dims)
+        return np.frombuffer(buffer, dtype=np.float64).reshape(parameter_shape)
 
     def set_parameter(self, layer, name, values):
         """Copies `values` (exactly the parameter's size) into parameter `name` of layer `layer`."""
         values = doubles(values)
-        check(lib.lrp_layer_set_parameter(self._handle, layer, text(name), values, values.size))
+        check(lib.lrp_layer_set_parameter(self._handle, _layer(layer), text(name), values, values.size))
 
     def set_rule(self, layer, rule, param=0.0):
         """Presets layer `layer`'s rule (-1: every layer)."""
-        check(lib.lrp_set_rule(self._handle, layer, text(rule), float(param)))
+        check(lib.lrp_set_rule(self._handle, _layer(layer), text(rule), float(param)))
 
     def rule(self, layer):
         """Layer `layer`'s preset as (name, parameter)."""
         buffer = ctypes.create_string_buffer(64)
         param = c_double()
-        check(lib.lrp_get_rule(self._handle, layer, buffer, len(buffer), byref(param)))
+        check(lib.lrp_get_rule(self._handle, _layer(layer), buffer, len(buffer), byref(param)))
         return buffer.value.decode(), param.value
 
     def set_rule_spec(self, layer, spec):
         """Presets layer `layer`'s rule from a rule spec (-1: every layer)."""
-        check(lib.lrp_set_rule_spec(self._handle, layer, text(spec)))
+        check(lib.lrp_set_rule_spec(self._handle, _layer(layer), text(spec)))
 
     def rule_spec(self, layer):
         """Layer `layer`'s preset as its canonical rule spec."""
         buffer = ctypes.create_string_buffer(1 << 16)
-        check(lib.lrp_get_rule_spec(self._handle, layer, buffer, len(buffer)))
+        check(lib.lrp_get_rule_spec(self._handle, _layer(layer), buffer, len(buffer)))
         return buffer.value.decode()
 
     def set_composite(self, name_or_path, params=None):
@@ -180,15 +186,17 @@ class Model:
 
     def forward(self, x, layer=None):
         """The output for the batch x (of all layers, or of layer `layer` alone); the layers keep their traces."""
+        if layer is not None:
+            layer = _layer(layer)
         x = doubles(x)
-        dims = shape_of(x)
+        x_dims = shape_of(x)
         rank, shape = new_shape()
         if layer is None:
             y = np.empty(int(np.prod(self.output_shape(x.shape))), dtype=np.float64)
-            check(lib.lrp_forward(self._handle, x, x.ndim, dims, y, y.size, byref(rank), shape))
+            check(lib.lrp_forward(self._handle, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
         else:
             y = np.empty(int(np.prod(self.layer_output_shape(layer, x.shape))), dtype=np.float64)
-            check(lib.lrp_layer_forward(self._handle, layer, x, x.ndim, dims, y, y.size, byref(rank), shape))
+            check(lib.lrp_layer_forward(self._handle, layer, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
         y = y.reshape(read_shape(rank, shape))
         if layer is None:
             self._output = y
@@ -205,13 +213,14 @@ class Model:
     def layer_output_shape(self, layer, input_shape):
         """The output shape of layer `layer` alone for an input of `input_shape`."""
         rank, shape = new_shape()
-        dims = np.asarray(input_shape, dtype=np.int64)
-        check(lib.lrp_layer_output_shape(self._handle, layer, len(dims), dims, byref(rank), shape))
+        input_dims = dims(input_shape, "input_shape")
+        check(lib.lrp_layer_output_shape(self._handle, _layer(layer), len(input_dims), input_dims, byref(rank), shape))
         return read_shape(rank, shape)
 
     def relevance(self, r, rule=None, param=0.0, layer=None):
         """Relevance of the input for the relevance r of the output, through all layers or layer `layer`.
         rule None: the presets (lrp_set_rule)."""
+        layer = None if layer is None else _layer(layer)
         r = doubles(r)
         first = 0 if layer is None else layer
         out = np.empty(self.trace_shape(first, 0), dtype=np.float64)
@@ -226,8 +235,9 @@ class Model:
         """One relevance pass from layer `start`'s output (-1: the model output) returning the relevance at the
         input of each of `layers` (-1: the model input), and with sums=True also the per-layer totals
         ((layers + 1) × N: each layer's input, then the start)."""
+        layers = integers(layers, "layers", INT32)
+        start = _layer(start, "start")
         r = doubles(r)
-        layers = [int(i) for i in layers]
         shapes = []
         for i in layers:
             if i == -1:
@@ -248,7 +258,7 @@ class Model:
         indices = (ctypes.c_int32 * max(1, len(layers)))(*layers)
         batch = self.trace_shape(0, 0)[0]
         totals = np.empty((len(self) + 1) * batch, dtype=np.float64) if sums else None
-        check(lib.lrp_relevance_at(self._handle, r, r.size, text(rule), float(param), int(start), indices, len(layers),
+        check(lib.lrp_relevance_at(self._handle, r, r.size, text(rule), float(param), start, indices, len(layers),
                                    pointers, capacities, None if totals is None else totals.ctypes.data,
                                    0 if totals is None else totals.size))
         if sums:
@@ -265,6 +275,7 @@ class Model:
 
     def backward(self, dy, layer=None):
         """The gradient for the input (through all layers or layer `layer`), keeping parameter gradients."""
+        layer = None if layer is None else _layer(layer)
         dy = doubles(dy)
         out = np.empty(self.trace_shape(0 if layer is None else layer, 0), dtype=np.float64)
         if layer is None:
@@ -275,7 +286,7 @@ class Model:
 
     def update(self, learning_rate, layer=-1):
         """One gradient step (layer -1: every layer with parameters)."""
-        check(lib.lrp_update(self._handle, layer, float(learning_rate)))
+        check(lib.lrp_update(self._handle, _layer(layer), float(learning_rate)))
 
     def clean(self):
         """Forgets every layer's trace and gradients."""
@@ -340,10 +351,14 @@ def train(model, x, y, x_val=None, y_val=None, batch_size=25, iterations=10000, 
     x, y = doubles(x), doubles(y)
     options = _capi.TrainingOptions()
     lib.lrp_training_options_init(byref(options))
-    options.batch_size, options.iterations, options.learning_rate = int(batch_size), int(iterations), float(learning_rate)
+    options.batch_size = integer(batch_size, "batch_size", INT64)
+    options.iterations = integer(iterations, "iterations", INT64)
+    options.learning_rate = float(learning_rate)
     options.learning_rate_decay = text(learning_rate_decay)
-    options.initial_factor, options.status, options.convergence = float(initial_factor), int(status), int(convergence)
-    options.seed = int(seed) % (1 << 64)
+    options.initial_factor = float(initial_factor)
+    options.status = integer(status, "status", INT64)
+    options.convergence = integer(convergence, "convergence", INT64)
+    options.seed = integer(seed, "seed", (INT64[0], (1 << 64) - 1)) % (1 << 64)
     options.silent = 1 if silent else 0
     session = _Training(silent, transform)
     options.callback = session.on_event

@@ -1,5 +1,6 @@
 """AvgPool: the mean over each window (Keras' AveragePooling2D, Caffe's AVE pooling)."""
 
+from .._capi import INT64, integers
 from .module import PoolModule
 
 
@@ -10,7 +11,7 @@ class AvgPool(PoolModule):
     `round_up`: Caffe's output-size rounding. Relevance is that of SumPool (the divisor cancels)."""
 
     def __init__(self, pool=(2, 2), stride=(2, 2), padding=None, divisor="window", round_up=False):
-        pad = None if padding is None else ("pad=same" if padding == "same" else "pad=%d,%d,%d,%d" % tuple(padding))
+        pad = None if padding is None else ("pad=same" if padding == "same" else "pad=%d,%d,%d,%d" % tuple(integers(padding, "AvgPool padding", INT64)))
         PoolModule.__init__(self, pool, stride, pad, "round=up" if round_up else None,
                             None if divisor == "window" else "divisor=%s" % divisor)
 

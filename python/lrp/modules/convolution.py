@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._capi import INT64, integers
 from .module import ParameterModule
 
 
@@ -11,7 +12,8 @@ class Convolution(ParameterModule):
 
     def __init__(self, filtersize=(5, 5, 3, 32), stride=(2, 2)):
         ParameterModule.__init__(self)
-        fh, fw, fd, n = filtersize
+        fh, fw, fd, n = filtersize = tuple(integers(filtersize, "Convolution filtersize", INT64))
+        stride = integers(stride, "Convolution stride", INT64)
         header = "Convolution %d %d %d %d %d %d" % (fh, fw, fd, n, stride[0], stride[1])
         self._own_layer(header, np.random.normal(0, 1. / (fh * fw * fd) ** .5, filtersize), np.zeros([n]))
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._capi import INT64, integer
 from .module import ParameterModule
 
 
@@ -10,6 +11,7 @@ class Linear(ParameterModule):
 
     def __init__(self, m, n):
         ParameterModule.__init__(self)
+        m, n = integer(m, "Linear m", INT64), integer(n, "Linear n", INT64)
         self._own_layer("Linear %d %d" % (m, n), np.random.normal(0, 1.0 * m ** (-.5), [m, n]), np.zeros([n]))
 
     @property

@@ -1,5 +1,6 @@
 """LRN: Caffe's local response normalization across channels."""
 
+from .._capi import INT64, integer
 from .module import Module
 
 
@@ -9,7 +10,7 @@ class LRN(Module):
 
     def __init__(self, size=5, alpha=1e-4, beta=0.75, k=1.0):
         Module.__init__(self)
-        self._own_layer("LRN %d %r %r %r" % (size, float(alpha), float(beta), float(k)))
+        self._own_layer("LRN %d %r %r %r" % (integer(size, "LRN size", INT64), float(alpha), float(beta), float(k)))
 
     def _values(self):
         return self._header().split()[1:]

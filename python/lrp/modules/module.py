@@ -3,6 +3,7 @@ liblrp model: on its own it owns a one-layer model; inside a `Sequential` it is 
 
 import numpy as np
 
+from .._capi import INT64, integers
 from ..model import Model
 from ..rules import rule_arguments  # noqa: F401  (re-exported for the modules)
 
@@ -157,6 +158,8 @@ class PoolModule(Module):
 
     def __init__(self, pool=(2, 2), stride=(2, 2), *options):
         Module.__init__(self)
+        pool = integers(pool, "%s pool" % type(self).__name__, INT64)
+        stride = integers(stride, "%s stride" % type(self).__name__, INT64)
         header = "%s %d %d %d %d" % (type(self).__name__, pool[0], pool[1], stride[0], stride[1])
         self._own_layer(" ".join((header,) + tuple(o for o in options if o)))
 

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from .._capi import INT32, integer
 from ..rules import _value, rule_arguments, rule_spec
 from .module import Module
 
@@ -58,7 +59,8 @@ class Network(Module):
             segments = []
             for first, last, rule in composite:
                 spec = rule_spec(rule) if isinstance(rule, str) else rule_spec(*rule)
-                segments.append({"first": int(first), "last": int(last), "rule": spec})
+                segments.append({"first": integer(first, "first layer of a segment", INT32),
+                                 "last": integer(last, "last layer of a segment", INT32), "rule": spec})
             handle, path = tempfile.mkstemp(suffix=".json")
             try:
                 with os.fdopen(handle, "w") as f:
@@ -83,8 +85,8 @@ class Network(Module):
         the totals of R), a conservation diagnostic."""
         self._sync()
         rule, value = self._rule_or_presets(lrp_var, param)
-        indices = [-1 if i in ("input", None) else int(i) for i in layers]
-        return self._model.relevance_at(R, indices, rule=rule, param=value, start=-1 if start is None else int(start),
+        indices = [-1 if (i is None or (isinstance(i, str) and i == "input")) else i for i in layers]
+        return self._model.relevance_at(R, indices, rule=rule, param=value, start=-1 if start is None else start,
                                         sums=sums)
 
     def lrp_targets(self, targets, lrp_var=None, param=None, Y=None):

@@ -1,5 +1,6 @@
 """Reshape: each sample to a new shape (Keras' Reshape, channels last)."""
 
+from .._capi import INT64, integers
 from .module import Module
 
 
@@ -8,7 +9,7 @@ class Reshape(Module):
 
     def __init__(self, target_shape):
         Module.__init__(self)
-        self._own_layer("Reshape " + " ".join(str(int(d)) for d in target_shape))
+        self._own_layer("Reshape " + " ".join(str(d) for d in integers(target_shape, "Reshape target_shape", INT64)))
 
     @property
     def target_shape(self):

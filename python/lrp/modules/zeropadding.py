@@ -1,5 +1,6 @@
 """ZeroPadding: rows and columns of zeros around each image (Keras' ZeroPadding2D)."""
 
+from .._capi import INT64, integers
 from .module import Module
 
 
@@ -9,7 +10,7 @@ class ZeroPadding(Module):
 
     def __init__(self, padding=(1, 1, 1, 1)):
         Module.__init__(self)
-        self._own_layer("Pad %d %d %d %d" % tuple(padding))
+        self._own_layer("Pad %d %d %d %d" % tuple(integers(padding, "ZeroPadding padding", INT64)))
 
     @property
     def padding(self):
