@@ -2,11 +2,12 @@
 float arrays in [0, 1] of shape H×W×3 until save_image writes them as 8-bit PNG."""
 
 import os
+import warnings
 
 import numpy as np
 
-from ._capi import check, doubles, lib, text
-from .errors import LRPArgumentError
+from ._capi import INT32, check, doubles, integer, lib, text
+from .errors import LRPArgumentError, LRPMemoryError
 
 
 def vec2im(V, shape=()):
@@ -34,8 +35,34 @@ def repaint_corner_pixels(rgbimg, scaling=3):
     return rgbimg
 
 
-def _image(values, shape):
-    image = doubles(vec2im(values, shape))
+def _one_map(values, shape, what):
+    """Refuses what the toolbox's vec2im would silently tile or scramble into one square image: a batch of
+    several maps (N×H×W, N×H×W×C, or N×D rows of flat maps, N > 1) or several channels (H×W×C, 1×H×W×C with
+    C > 1). One map is H×W, H×W×1, 1×H×W, 1×H×W×1, a flat vector D or 1×D (made square by vec2im), or a
+    2-D array with an explicit `shape` of its size."""
+    array = np.asarray(values)
+    dims = array.shape
+    hint = ("pass one %s per call, e.g. R[i] of a batch (and sum relevance over the channel axis first, "
+            "R[i].sum(axis=-1))" % what if what == "heatmap" else
+            "pass one %s per call, e.g. X[i] of a batch (and average colour channels first, X[i].mean(axis=-1))"
+            % what)
+    if array.ndim >= 5:
+        raise LRPArgumentError("render: got a %s of shape %s, expected one H×W map; %s" % (what, dims, hint))
+    if array.ndim == 4 and (dims[0] > 1 or dims[-1] > 1):
+        raise LRPArgumentError("render: got a %s of shape %s (N×H×W×C with N = %d, C = %d), which would be tiled "
+                               "into one image; %s" % (what, dims, dims[0], dims[-1], hint))
+    if array.ndim == 3 and dims[0] > 1 and dims[-1] > 1:
+        raise LRPArgumentError("render: got a %s of shape %s (a batch N×H×W with N = %d, or H×W×C with C = %d), "
+                               "which would be tiled into one image; %s" % (what, dims, dims[0], dims[-1], hint))
+    if array.ndim == 2 and len(shape) < 2 and dims[0] > 1 and dims[1] > 1 and dims[0] != dims[1]:
+        raise LRPArgumentError("render: got a %s of shape %s, neither one square H×W map nor one flat 1×D map but "
+                               "perhaps a batch of %d flat maps, which would be tiled into one square image; %s, or "
+                               "give shape=(H, W) for a non-square map" % (what, dims, dims[0], hint))
+    return array
+
+
+def _image(values, shape, what="image"):
+    image = doubles(vec2im(_one_map(values, shape, what), shape))
     if image.ndim != 2:
         raise LRPArgumentError("expected values that form an H×W image, got shape %s" % (image.shape,))
     return image
@@ -43,30 +70,56 @@ def _image(values, shape):
 
 def digit_to_rgb(X, scaling=3, shape=(), cmap='binary'):
     """An input image (intensities) as RGB: reshaped (square unless `shape`), enlarged, coloured."""
-    image = _image(X, shape)
+    scaling = integer(scaling, "scaling", INT32)
+    image = _image(X, shape, "digit")
     h, w = image.shape
-    rgb = np.empty((h * scaling, w * scaling, 3))
-    check(lib.lrp_render_digit(image, h, w, int(scaling), text(cmap), rgb, rgb.size))
-    return rgb
+    return _render(lib.lrp_render_digit, h, w, scaling, image, h, w, scaling, text(cmap))
 
 
 def hm_to_rgb(R, X=None, scaling=3, shape=(), sigma=2, cmap='jet', normalize=True):
     """A heatmap as RGB: R reshaped (square unless `shape`); for named colour maps and `normalize`, scaled
     to [-1, 1] by its largest magnitude and shifted to [0, 1]; enlarged and coloured; with X, the Canny
-    outline of the enlarged X (with `sigma`) drawn black on top."""
-    relevance = _image(R, shape)
+    outline of the enlarged X (with `sigma`) drawn black on top. One heatmap per call: a batch (N×H×W, …,
+    N > 1) raises LRPArgumentError instead of being tiled into one image. An all-zero heatmap renders as the
+    toolbox's does (a uniform tile) and warns (UserWarning)."""
+    scaling = integer(scaling, "scaling", INT32)
+    relevance = _image(R, shape, "heatmap")
     h, w = relevance.shape
     outline = None
     if X is not None:
-        outline = _image(X, shape)
+        outline = _image(X, shape, "digit")
         if outline.shape != relevance.shape:
             print('transformed heatmap and data dimension mismatch. data dimensions differ?')
             print('R.shape = ', relevance.shape, 'X.shape = ', outline.shape)
             print('skipping drawing of outline\n')
             outline = None
-    rgb = np.empty((h * scaling, w * scaling, 3))
-    check(lib.lrp_render_heatmap(relevance, h, w, None if outline is None else outline.ctypes.data, int(scaling),
-                                 float(sigma), text(cmap), 1 if normalize else 0, rgb, rgb.size))
+    rgb = _render(lib.lrp_render_heatmap, h, w, scaling, relevance, h, w,
+                  None if outline is None else outline.ctypes.data, scaling, float(sigma), text(cmap),
+                  1 if normalize else 0)
+    if not relevance.any():
+        warnings.warn("render.hm_to_rgb: the relevance is all zero (%d×%d values), so the heatmap is a uniform tile "
+                      "that shows nothing; check the initial relevance (the masked output) and the rule" % (h, w),
+                      UserWarning, stacklevel=2)
+    return rgb
+
+
+_NO_IMAGE = np.empty(0)
+
+
+def _render(function, h, w, scaling, *arguments):
+    """Calls lrp_render_heatmap or lrp_render_digit (`arguments`: all before the image buffer) and returns
+    the (h·scaling)×(w·scaling)×3 image. A first call with an empty buffer lets the library check the
+    arguments (scaling within its bounds) before the image is allocated; its only expected complaint is
+    the buffer's capacity."""
+    status = function(*arguments, _NO_IMAGE, 0)
+    if status not in (0, 4):  # 4: the buffer is too small, as it must be
+        check(status)
+    try:
+        rgb = np.empty((h * scaling, w * scaling, 3))
+    except (MemoryError, ValueError):
+        raise LRPMemoryError("render: cannot allocate a %d×%d×3 image (%d×%d at scaling %d)" %
+                             (h * scaling, w * scaling, h, w, scaling), 7) from None
+    check(function(*arguments, rgb, rgb.size))
     return rgb
 
 
@@ -103,9 +156,10 @@ def text_to_rgb(text, scale=2):
     import ctypes
     height, width = ctypes.c_int64(), ctypes.c_int64()
     encoded = str(text).encode("utf-8")
-    check(lib.lrp_render_text(encoded, int(scale), None, 0, ctypes.byref(height), ctypes.byref(width)))
+    scale = integer(scale, "scale", INT32)
+    check(lib.lrp_render_text(encoded, scale, None, 0, ctypes.byref(height), ctypes.byref(width)))
     rgb = np.empty((height.value, width.value, 3))
-    check(lib.lrp_render_text(encoded, int(scale), rgb.ctypes.data, rgb.size, ctypes.byref(height), ctypes.byref(width)))
+    check(lib.lrp_render_text(encoded, scale, rgb.ctypes.data, rgb.size, ctypes.byref(height), ctypes.byref(width)))
     return rgb
 
 

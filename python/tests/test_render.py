@@ -1,12 +1,15 @@
 """render against the reference's render.npz."""
 
+import os
 import struct
+import warnings
 import zlib
 
 import numpy as np
 import pytest
 
 from conftest import shared
+import lrp
 from lrp import render
 
 STEP = 1 / 255
@@ -66,3 +69,90 @@ def test_image_helpers_and_colour_maps():
     assert np.allclose(bwr[0], [0, 0, 1]) and np.allclose(bwr[3], [1, 0, 0]) and bwr[1].min() > 0.99
     with pytest.raises(ValueError, match="unknown colour map 'viridis-ish'"):
         render.hm_to_rgb(R, cmap="viridis-ish")
+
+
+def test_render_sizes_are_checked_before_any_image_is_made():
+    R = np.linspace(-1, 1, 64).reshape(8, 8)
+    for value in (2 ** 40, -(2 ** 40), 2 ** 32 + 3):
+        with pytest.raises(lrp.LRPArgumentError, match="scaling = %d is out of range" % value):
+            render.hm_to_rgb(R, scaling=value)
+        with pytest.raises(lrp.LRPArgumentError, match="scaling = %d is out of range" % value):
+            render.digit_to_rgb(R, scaling=value)
+        with pytest.raises(lrp.LRPArgumentError, match="scale = %d is out of range" % value):
+            render.text_to_rgb("LRP", value)
+    with pytest.raises(lrp.LRPArgumentError, match="scaling must be an integer, got 2.5"):
+        render.hm_to_rgb(R, scaling=2.5)
+    # In int32 but beyond the library's bound: the library's message, before the image is allocated.
+    for value in (2 ** 31 - 1, 0, -3):
+        with pytest.raises(lrp.LRPArgumentError, match="scaling must be an integer from 1 to"):
+            render.hm_to_rgb(R, scaling=value)
+        with pytest.raises(lrp.LRPArgumentError, match="scaling must be an integer from 1 to"):
+            render.digit_to_rgb(R, scaling=value)
+    assert render.hm_to_rgb(R, scaling=np.int64(2)).shape == (16, 16, 3)
+
+
+def _toolbox_render():
+    """The toolbox drop-in render module (python/toolbox on the path, as toolbox scripts run)."""
+    import importlib.util
+    import sys
+    from conftest import REPOSITORY
+    folder = os.path.join(REPOSITORY, "python", "toolbox")
+    spec = importlib.util.spec_from_file_location("toolbox_render", os.path.join(folder, "render.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, folder)  # for its _liblrp_path
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def test_a_batch_is_refused_instead_of_tiled():
+    toolbox_render = _toolbox_render()
+    assert toolbox_render.hm_to_rgb is render.hm_to_rgb
+    one = np.linspace(-1, 1, 64).reshape(8, 8)
+    for module in (render, toolbox_render):
+        # Four 8×8 maps would silently become one 16×16 image (N×H×W, N×H×W×1, N×D rows of flat maps).
+        for batch, pattern in ((np.stack([one] * 4), r"shape \(4, 8, 8\) \(a batch N×H×W with N = 4"),
+                               (np.stack([one] * 4)[..., None], r"shape \(4, 8, 8, 1\) \(N×H×W×C with N = 4"),
+                               (np.stack([one.ravel()] * 4), r"shape \(4, 64\).*perhaps a batch of 4"),
+                               (np.ones((1, 8, 8, 4)), r"N×H×W×C with N = 1, C = 4"),
+                               (np.ones((2, 1, 8, 8, 1)), r"shape \(2, 1, 8, 8, 1\)")):
+            with pytest.raises(lrp.LRPArgumentError, match=pattern) as error:
+                module.hm_to_rgb(batch, scaling=1)
+            assert "pass one heatmap per call, e.g. R[i]" in str(error.value)
+            assert isinstance(error.value, ValueError)
+            with pytest.raises(lrp.LRPArgumentError, match="pass one digit per call"):
+                module.digit_to_rgb(batch, scaling=1)
+            with pytest.raises(lrp.LRPArgumentError, match="pass one digit per call"):
+                module.hm_to_rgb(one, X=batch, scaling=1)
+    # One map in any of the toolbox's layouts renders the same image.
+    expected = render.hm_to_rgb(one, scaling=2)
+    for layout in (one.ravel(), one.reshape(1, 64), one[None], one[..., None], one[None, ..., None],
+                   one.reshape(1, 1, 64), one.reshape(1, 64, 1)):
+        assert np.array_equal(render.hm_to_rgb(layout, scaling=2), expected), layout.shape
+    # A non-square map with its shape given, and a 2-D map reshaped by an explicit shape, still render.
+    assert render.hm_to_rgb(np.ones((4, 16)), shape=(4, 16), scaling=1).shape == (4, 16, 3)
+    assert render.hm_to_rgb(np.linspace(-1, 1, 64).reshape(2, 32), shape=(8, 8), scaling=1).shape == (8, 8, 3)
+
+
+def test_an_all_zero_heatmap_warns_once_and_renders_as_before():
+    toolbox_render = _toolbox_render()
+    zero = np.zeros((8, 8))
+    for module in (render, toolbox_render):
+        for kwargs in ({}, {"X": np.linspace(0, 1, 64).reshape(8, 8)}, {"normalize": False, "cmap": "bwr"}):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rgb = module.hm_to_rgb(zero, scaling=2, **kwargs)
+            assert [w.category for w in caught] == [UserWarning], [str(w.message) for w in caught]
+            assert "relevance is all zero" in str(caught[0].message) and "uniform" in str(caught[0].message)
+            assert caught[0].filename == __file__, "the warning points at the caller"
+            assert rgb.shape == (16, 16, 3)
+    # The tile itself is what it was (the toolbox's uniform colour), and a non-zero map does not warn.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert (render.hm_to_rgb(zero, scaling=1) == 0).all()
+        render.hm_to_rgb(np.eye(8) * 1e-300, scaling=1)
+        render.digit_to_rgb(zero, scaling=1)
+    assert [str(w.message) for w in caught if "all zero" in str(w.message)] == [str(caught[0].message)]
+    assert len(caught) == 1
