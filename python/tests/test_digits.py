@@ -39,7 +39,8 @@ def test_short_training_on_digits_reaches_93_percent():
 
 def png_size(path):
     """(width, height) of a PNG after checking its signature, chunk CRCs and that its data decompresses."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     offset, size = 8, None
     while offset < len(data):

@@ -24,8 +24,10 @@ EXAMPLES = os.path.join(REPOSITORY, "examples", "python")
 def test_example(tmp_path, script, arguments, outputs):
     shared("models/LeNet-5.txt")  # the defaults read ../shared
     result = subprocess.run([sys.executable, os.path.join(EXAMPLES, script)] + arguments, cwd=str(tmp_path),
-                            capture_output=True, text=True, env=dict(os.environ, MPLBACKEND="Agg", DISPLAY=""))
+                            capture_output=True, text=True,
+                            env=dict(os.environ, MPLBACKEND="Agg", DISPLAY="", PYTHONWARNINGS="default"))
     assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, "the example warns:\n" + result.stderr
     assert "predicted class" in result.stdout
     for output in outputs:
         data = (tmp_path / output).read_bytes()

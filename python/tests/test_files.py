@@ -91,7 +91,8 @@ def test_written_pickle_loads_with_toolbox_classes(tmp_path):
         (package / (module + ".py")).write_text("class %s:\n    pass\n" % cls)
     script = textwrap.dedent("""
         import pickle, sys
-        net = pickle.load(open(sys.argv[1], 'rb'))
+        with open(sys.argv[1], 'rb') as f:
+            net = pickle.load(f)
         names = [type(m).__name__ for m in net.modules]
         conv, lin, pool = net.modules[0], net.modules[7], net.modules[2]
         print(type(net).__module__, names, conv.W.shape, conv.B.shape, conv.fh, conv.fw, conv.fd, conv.n, conv.stride,

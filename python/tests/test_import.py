@@ -141,11 +141,13 @@ def test_errors_are_exceptions_naming_the_problem(tmp_path):
     with pytest.raises(errors.LRPIOError):
         model_io.read(str(tmp_path / "missing.h5"))
     broken = tmp_path / "broken.h5"
-    broken.write_bytes(open(fixture("keras/residual_graph.h5"), "rb").read()[:5000])
+    with open(fixture("keras/residual_graph.h5"), "rb") as f:
+        broken.write_bytes(f.read()[:5000])
     with pytest.raises(errors.LRPFormatError, match="broken.h5.*truncated") as raised:
         model_io.read(str(broken))
     assert isinstance(raised.value, ValueError)
-    text = open(fixture("keras/grouped_sequential.json")).read().replace('"class_name": "Dense"', '"class_name": "LSTM"')
+    with open(fixture("keras/grouped_sequential.json")) as f:
+        text = f.read().replace('"class_name": "Dense"', '"class_name": "LSTM"')
     (tmp_path / "lstm.json").write_text(text)
     with pytest.raises(errors.LRPUnsupportedError, match="layer 'dense' \\(LSTM\\): the layer class LSTM is not supported"):
         model_io.read(fixture("keras/grouped_sequential.weights.h5"), architecture=str(tmp_path / "lstm.json"))

@@ -15,7 +15,8 @@ from lrp.modules import Sequential
 
 ZENNIT = os.path.join(REPOSITORY, "Tests", "fixtures", "zennit")
 REFERENCES = np.load(os.path.join(ZENNIT, "references.npz"))
-CASES = json.load(open(os.path.join(ZENNIT, "cases.json")))["cases"]
+with open(os.path.join(ZENNIT, "cases.json")) as _f:
+    CASES = json.load(_f)["cases"]
 
 
 def _lists(spec):
@@ -102,7 +103,8 @@ def test_composites_set_each_modules_preset_and_segments_round_trip(tmp_path):
     expected = nn.lrp(r)
     path = str(tmp_path / "composite.json")
     nn.save_composite(path)
-    segments = json.load(open(path))["segments"]
+    with open(path) as f:
+        segments = json.load(f)["segments"]
     assert segments[0] == {"first": 0, "last": 0, "rule": "zb:low=-1,high=1,epsilon=1e-06"}
     nn.set_lrp_parameters("epsilon", 1.0)
     nn.set_composite(path)
