@@ -23,7 +23,10 @@ python_packages() {  # $1: imports to try, $2...: packages to install when they 
     shift
     if ! python3 -c "import $imports" 2>/dev/null; then
         echo "installing Python packages: $*"
-        python3 -m pip install --quiet --disable-pip-version-check "$@"
+        # Root installs (containers, CI) would print pip's "Running pip as the 'root' user" warning on every run;
+        # PIP_ROOT_USER_ACTION is --root-user-action=ignore for pip >= 22.1 and ignored by older pips, which
+        # would refuse the option.
+        PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check "$@"
     fi
 }
 
