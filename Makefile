@@ -13,8 +13,11 @@ CC      ?= cc
 CSTRICT := -std=c99 -Wall -Wextra -Werror -O2 -Iinclude
 CLINK   := -L$(BUILD) -llrp -Wl,-rpath,$(CURDIR)/$(BUILD) -lm
 OUT     := out
+PREFIX  ?= /usr/local
+STATIC  := .build-static
+VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test bench clean
+.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz fuzz-test bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,6 +28,7 @@ test-deps:
 lib: deps
 	swift build -c release --product lrp
 	swift build -c release --product lrp-hdf5-reader
+	@ln -sf liblrp.so $(BUILD)/liblrp.so.1
 
 example: lib
 	$(CC) $(CSTRICT) examples/c/explain.c -o examples/c/explain $(CLINK)
@@ -42,7 +46,7 @@ c-demo: example
 	  echo; \
 	done
 
-test: test-deps lib swift-test c-test exports-test example-test python-test package-test
+test: test-deps lib swift-test c-test exports-test example-test python-test package-test install-test
 	@echo "all tests passed"
 
 swift-test: test-deps
@@ -68,10 +72,28 @@ package-test: deps
 example-test: example
 	SHARED=$(SHARED) bash Tests/c/run-example.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the header, liblrp.so.$(VERSION) (SONAME liblrp.so.1, the Swift runtime
+# linked in) with its liblrp.so.1 and liblrp.so links, the HDF5 helper in libexec, and a pkg-config file:
+#   cc app.c $$(pkg-config --cflags --libs liblrp)
+install: deps
+	swift build -c release --product lrp -Xswiftc -static-stdlib --scratch-path $(STATIC)
+	swift build -c release --product lrp-hdf5-reader -Xswiftc -static-stdlib --scratch-path $(STATIC)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/libexec
+	install -m 644 include/lrp.h $(DESTDIR)$(PREFIX)/include/lrp.h
+	install -m 755 $(STATIC)/release/liblrp.so $(DESTDIR)$(PREFIX)/lib/liblrp.so.$(VERSION)
+	ln -sf liblrp.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liblrp.so.1
+	ln -sf liblrp.so.1 $(DESTDIR)$(PREFIX)/lib/liblrp.so
+	install -m 755 $(STATIC)/release/lrp-hdf5-reader $(DESTDIR)$(PREFIX)/libexec/lrp-hdf5-reader
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/liblrp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/liblrp.pc
+	@echo "installed liblrp $(VERSION) in $(DESTDIR)$(PREFIX)"
+
+install-test: deps
+	bash Tests/c/install-test.sh
+
 bench: lib
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
 	bench/bench $(SHARED)
 	python3 bench/bench_python.py $(SHARED)
 
 clean:
-	rm -rf .build .build-python $(OUT) examples/c/explain Tests/c/test_capi bench/bench python/build python/*.egg-info
+	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi bench/bench python/build python/*.egg-info

@@ -38,9 +38,20 @@ let package = Package(
             dependencies: ["LRP", "CLRPHeader"],
             exclude: ["exports.map"],
             linkerSettings: [
-                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(packageRoot)/Sources/LRPExports/exports.map"]),
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(packageRoot)/Sources/LRPExports/exports.map",
+                              // The ABI's major version (LRP_VERSION_MAJOR): programs record liblrp.so.1.
+                              "-Xlinker", "-soname=liblrp.so.1"]),
             ]
         ),
         .testTarget(name: "LRPTests", dependencies: ["LRP", "LRPExports", "CLRPHeader", "HDF5Snapshot", "lrp-hdf5-reader"]),
     ]
 )
+
+// The libFuzzer targets (Fuzz/), only when LRP_FUZZ is set: they have no main of their own (libFuzzer's is
+// linked in by -sanitize=fuzzer), so ordinary builds leave them out. See Fuzz/README.md and `make fuzz`.
+if ProcessInfo.processInfo.environment["LRP_FUZZ"] != nil {
+    package.products.append(.executable(name: "lrp-fuzz", targets: ["lrp-fuzz"]))
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/Driver"))
+    package.targets.append(.executableTarget(name: "lrp-fuzz", dependencies: ["LRPExports", "CLRPHeader", "CFuzzDriver"],
+                                             path: "Fuzz/Targets"))
+}

@@ -15,7 +15,7 @@ from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = os.path.dirname(HERE)
-SCRATCH = os.path.join(REPOSITORY, ".build-python")
+SCRATCH = os.path.join(REPOSITORY, ".build-static")  # shared with make install
 #: The Swift products built, and the files bundled beside the package: the library and the helper process
 #: that parses HDF5 files for it (liblrp finds it in its own folder).
 PRODUCTS = ("lrp", "lrp-hdf5-reader")

@@ -4,8 +4,8 @@ import Glibc
 /// Runs the helper executable `lrp-hdf5-reader` on one HDF5 file and collects the snapshot it writes.
 ///
 /// libhdf5 1.10 crashes and hangs on crafted files, so liblrp never calls it in the caller's process. The
-/// helper is found in `LRP_HDF5_READER` (a path) or beside the binary that holds liblrp (liblrp.so, or a
-/// program linking it statically). It runs with a minimal environment, no inherited descriptors, its own
+/// helper is found in `LRP_HDF5_READER` (a path), beside the binary that holds liblrp (liblrp.so, or a
+/// program linking it statically), or in `../libexec` from it (`make install`). It runs with a minimal environment, no inherited descriptors, its own
 /// memory and CPU limits, and a wall-clock limit (`Limits.hdf5Seconds`) enforced here; its output is capped at
 /// the allocation limit. A crash, hang, limit or error becomes an `LRPError` naming the file.
 enum HDF5Process {
@@ -27,8 +27,11 @@ enum HDF5Process {
             guard n > 0 else { throw LRPError.unsupported("cannot locate \(executableName); set LRP_HDF5_READER") }
             binary = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        let folder = binary.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return (folder.isEmpty ? "." : folder) + "/" + executableName
+        var folder = binary.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if folder.isEmpty { folder = "." }
+        // Beside the library (a build folder, the Python package), or in PREFIX/libexec for PREFIX/lib.
+        let beside = folder + "/" + executableName, installed = folder + "/../libexec/" + executableName
+        return access(beside, X_OK) != 0 && access(installed, X_OK) == 0 ? installed : beside
     }
 
     /// The snapshot bytes of the HDF5 file at `path` (a regular file the caller has checked), read by
