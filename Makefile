@@ -5,6 +5,8 @@
 #   make c-demo  the C example on the XOR classifier
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
 #   make bench   LeNet-5 and MLP timings at batch 256 (needs ../shared)
+#   make fuzz    libFuzzer targets of every reader and parser, FUZZ_SECONDS (60) each
+#   make install the header, library, HDF5 helper and pkg-config file under PREFIX (/usr/local)
 
 SHARED  ?= ../shared
 BUILD   := .build/release
@@ -17,7 +19,7 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz fuzz-test bench clean
+.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -46,7 +48,7 @@ c-demo: example
 	  echo; \
 	done
 
-test: test-deps lib swift-test c-test exports-test example-test python-test package-test install-test
+test: test-deps lib swift-test c-test exports-test example-test python-test package-test install-test fuzz-test
 	@echo "all tests passed"
 
 swift-test: test-deps
@@ -89,6 +91,17 @@ install: deps
 
 install-test: deps
 	bash Tests/c/install-test.sh
+
+# Fuzzing (Fuzz/README.md): every reader and parser of the C API under libFuzzer and AddressSanitizer.
+FUZZ_SECONDS ?= 60
+fuzz-build: lib
+	LRP_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product lrp-fuzz --static-swift-stdlib -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-test: fuzz-build
+	bash Fuzz/run.sh 5
 
 bench: lib
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
