@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from .errors import LRPFormatError
+from .errors import LRPFormatError, LRPIOError
 
 #: (module, class) of every toolbox class, by class name. Older toolboxes kept all classes in `modules`.
 TOOLBOX_CLASSES = {
@@ -241,7 +241,16 @@ def _empty_bytes(*args):
 
 
 def load(path):
-    """The stand-in objects of a toolbox pickle (a Sequential stand-in with its modules)."""
+    """The stand-in objects of a toolbox pickle (a Sequential stand-in with its modules). Only regular files are
+    read: a FIFO or device would block or never end."""
+    import os
+    import stat
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise LRPIOError("cannot open '%s': %s" % (path, error.strerror)) from None
+    if not stat.S_ISREG(mode):
+        raise LRPIOError("cannot read '%s': not a regular file" % path)
     with open(path, "rb") as f:
         data = f.read()
     try:
