@@ -9,7 +9,19 @@
  *    contents, and a model keeps its previous forward pass.
  *  - Buffers passed in are caller-owned and never retained after the call returns. Objects the library
  *    creates (lrp_model, lrp_array) are freed with the matching lrp_*_free function.
- *  - A model must not be used from two threads at once; distinct models are independent.
+ *  - Calls on one model from several threads take turns (each model has its own lock); distinct models run
+ *    in parallel. A forward pass belongs to the model, so a thread that needs forward and relevance of its
+ *    own inputs holds its own lock around the pair (or uses its own copy, lrp_model_copy).
+ *  - Resources: every size taken from a file or an argument is overflow-checked, and every allocation it
+ *    sizes is refused with LRP_ERR_MEMORY beyond LRP_MAX_ALLOC_MB (environment, MiB; default half the
+ *    machine's memory). Files are read only when they are regular files (a FIFO, device or folder is
+ *    LRP_ERR_IO). Compressed data inflates to its declared size at most.
+ *  - HDF5 (.h5) files are parsed by a helper program, lrp-hdf5-reader, that liblrp starts beside itself
+ *    (or in ../libexec, or LRP_HDF5_READER), so that no file can crash or hang the caller's process: its
+ *    crash, hang (LRP_HDF5_TIMEOUT seconds, default 120) or memory limit becomes LRP_ERR_FORMAT naming the
+ *    file. External links, soft links, external raw storage and virtual datasets are refused, not followed.
+ *  - Threads: LRP_NUM_THREADS (default: all cores) threads per call, matrix products included; liblrp sets
+ *    OpenBLAS to one thread of its own once and splits products itself.
  *  - Rule names (case-insensitive): "simple" (alias "none"), "epsilon", "alphabeta" (alias "alpha"),
  *    "ww" (alias "w^2"), "flat". The parameter is ε for epsilon and α for alphabeta (β = 1 − α); the other
  *    rules ignore it. The exact formulas are those of the LRP Toolbox (Lapuschkin et al., JMLR 2016).
