@@ -14,6 +14,8 @@ struct HDF5Walker {
     /// The failure that ends the walk, with a message naming the object.
     struct Failure: Error {
         let message: String
+        /// True when the helper's memory limit, not the file's content, is the reason.
+        var overLimit = false
     }
 
     /// Objects at most (a Keras file has a few per layer).
@@ -28,8 +30,8 @@ struct HDF5Walker {
     /// Bytes of dataset values still allowed (the helper's memory limit, shared by all datasets).
     private var budget: Int
 
-    /// Opens `path` (which must be a regular file with the HDF5 signature).
-    static func open(_ path: String) throws(Failure) -> hid_t {
+    /// Opens `path` (which must be a regular file with the HDF5 signature); returns the file and its size.
+    static func open(_ path: String) throws(Failure) -> (file: hid_t, size: Int) {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Failure(message: "cannot open it: \(String(cString: strerror(errno)))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw Failure(message: "not a regular file") }
@@ -42,13 +44,17 @@ struct HDF5Walker {
         }
         let id = H5Fopen(path, 0, 0)
         guard id >= 0 else { throw Failure(message: "libhdf5 cannot open it\(lastError())") }
-        return id
+        return (id, Int(info.st_size))
     }
 
-    /// A walker of the open file `file` that hands each record's bytes to `emit`; datasets may use
-    /// `budget` bytes of float64 values in all.
-    init(file: hid_t, budget: Int, emit: @escaping (inout HDF5Snapshot.Encoder) -> Void) {
+    /// The file's size in bytes: even deflate cannot make a dataset much larger than about 1032 times it.
+    private let fileSize: Int
+
+    /// A walker of the open file `file` (of `fileSize` bytes) that hands each record's bytes to `emit`;
+    /// datasets may use `budget` bytes of float64 values in all.
+    init(file: hid_t, fileSize: Int, budget: Int, emit: @escaping (inout HDF5Snapshot.Encoder) -> Void) {
         self.file = file
+        self.fileSize = fileSize
         self.budget = budget
         self.emit = emit
     }
@@ -193,7 +199,7 @@ struct HDF5Walker {
         let width = H5Tget_size(type)
         guard width > 0, width < 1 << 24 else { throw failure("\(what) has an implausible string width \(width)") }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: width)
-        guard !overflow, bytes <= budget else { throw Failure(message: "\(what) needs \(count) × \(width) bytes, more than the limit") }
+        guard !overflow, bytes <= budget else { throw Failure(message: "\(what) needs \(count) × \(width) bytes, more than the memory limit (LRP_MAX_ALLOC_MB) allows", overLimit: true) }
         H5Tset_size(memory, width)
         H5Tset_strpad(memory, H5Tget_strpad(type))
         var buffer = [UInt8](repeating: 0, count: bytes)
@@ -252,8 +258,11 @@ struct HDF5Walker {
         }
         let count = try elementCount(space, what)
         let (bytes, overflow) = count.multipliedReportingOverflow(by: 8)
-        guard !overflow, bytes <= budget else {
-            throw Failure(message: "\(what) holds \(count) values, more than the memory limit (LRP_MAX_ALLOC_MB) allows")
+        guard !overflow, bytes / 8 <= fileSize.multipliedReportingOverflow(by: 1100).partialValue + (1 << 20) else {
+            throw Failure(message: "\(what) claims \(shape.map(String.init).joined(separator: "×")) values, more than the \(fileSize)-byte file can hold")
+        }
+        guard bytes <= budget else {
+            throw Failure(message: "\(what) holds \(count) values, more than the memory limit (LRP_MAX_ALLOC_MB) allows", overLimit: true)
         }
         budget -= bytes
         let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(count, 1))

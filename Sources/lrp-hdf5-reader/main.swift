@@ -3,7 +3,8 @@
 //   lrp-hdf5-reader [--memory-mb N] [--cpu-seconds S] FILE
 //
 // Reads FILE with libhdf5 and writes an HDF5Snapshot of it (groups, attributes, numeric datasets as float64)
-// to standard output; on failure writes one line naming the problem to standard error and exits with 1.
+// to standard output; on failure writes one line naming the problem to standard error and exits with 1 (3 when
+// the memory limit is the reason).
 // liblrp starts it for every .h5 file, so that libhdf5 — which crafted files can crash or hang — never runs in
 // the caller's process. Before touching the file it limits itself: address space (N MiB of data plus room for
 // the runtime), CPU time, no core dumps, no inherited descriptors beyond 0–2.
@@ -27,12 +28,12 @@ func writeOut(_ bytes: [UInt8]) -> Bool {
     }
 }
 
-/// Ends the helper with `message` on standard error.
-func fail(_ message: String) -> Never {
+/// Ends the helper with `message` on standard error and exit status `status` (1: the file, 3: the memory limit).
+func fail(_ message: String, status: Int32 = 1) -> Never {
     var line = Array(message.utf8.prefix(4096))
     line.append(10)
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    exit(1)
+    exit(status)
 }
 
 /// Sets a resource limit (soft and hard).
@@ -75,13 +76,13 @@ limit(RLIMIT_AS, UInt64(2 * memoryMB + 512) << 20)
 signal(SIGPIPE, SIG_IGN)
 
 do {
-    let file = try HDF5Walker.open(path)
-    var walker = HDF5Walker(file: file, budget: memoryMB << 20) { encoder in
+    let (file, size) = try HDF5Walker.open(path)
+    var walker = HDF5Walker(file: file, fileSize: size, budget: memoryMB << 20) { encoder in
         guard writeOut(encoder.drain()) else { exit(2) }
     }
     try walker.walk()
     H5Fclose(file)
     exit(0)
 } catch {
-    fail(error.message)
+    fail(error.message, status: error.overLimit ? 3 : 1)
 }

@@ -126,7 +126,7 @@ struct AliasingTests {
             default:
                 var buffer = [CChar](repeating: 0, count: 256)
                 ok = Self.forwardOnly(box, inputs[k]) == serialY[k] && lrp_model_layer_count(box.model) == 3
-                    && lrp_model_layer_describe(box.model, 1, &buffer, 256) == LRP_OK && String(cString: buffer) == "Rect"
+                    && lrp_model_layer_describe(box.model, 1, &buffer, 256) == LRP_OK && String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == "Rect"
             }
             if !ok { mismatches.withLock { $0 += 1 } }
         }

@@ -59,7 +59,7 @@ struct HostileInputTests {
             let helper = try Self.fakeHelper(folder, script)
             do {
                 let bytes = try HDF5Process.snapshot(of: file, helper: helper, seconds: seconds)
-                _ = try HDF5File(path: file, snapshot: try HDF5Snapshot(decoding: bytes))
+                _ = HDF5File(path: file, snapshot: try HDF5Snapshot(decoding: bytes))
                 Issue.record("no error for \(script)", sourceLocation: sourceLocation)
             } catch let error as LRPError {
                 if memory {
@@ -80,7 +80,9 @@ struct HostileInputTests {
         #expect(Date().timeIntervalSince(start) < 10, "the hanging helper was not stopped in time")
         try expectError("kill -SEGV $$", ["plain.h5", "crashed (signal 11)"])
         try expectError("echo \"dataset '/x' is broken\" >&2; exit 1", ["plain.h5", "dataset '/x' is broken"])
-        try expectError("exit 3", ["plain.h5", "exit status 3"])
+        try expectError("exit 4", ["plain.h5", "exit status 4"])
+        try expectError("echo \"dataset '/x' holds 9 values, more than the memory limit\" >&2; exit 3", ["plain.h5", "memory limit"],
+                        memory: true)
         try expectError("echo garbage", ["magic"])
         try expectError("printf 'LRPH5S1\\n\\001\\377\\377\\377\\377'", ["cut off"])
         try expectError("printf 'LRPH5S1\\n\\002\\001\\000\\000\\000x\\001\\000\\000\\000\\377\\377\\377\\377\\377\\377\\377\\177\\001'", ["x"])

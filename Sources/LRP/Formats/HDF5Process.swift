@@ -137,9 +137,7 @@ enum HDF5Process {
                 if message.isEmpty {
                     throw LRPError.format("'\(path)': the HDF5 reader failed (exit status \(exitCode)); the file is malformed")
                 }
-                if message.contains("std::bad_alloc") || message.contains("memory") {
-                    throw LRPError.memory("'\(path)': \(message)")
-                }
+                if exitCode == 3 { throw LRPError.memory("'\(path)': \(message)") }  // the helper's memory limit
                 throw LRPError.format("'\(path)': \(message)")
             }
         }
