@@ -12,41 +12,11 @@ public struct LayerSpec: Sendable, Equatable {
     /// The `key=value` options, in the order written.
     public let options: [(key: String, value: String)]
 
-    /// One kind of node: its name, the form of its header line, and how many positional values it takes
-    /// (nil: one or more).
-    struct Kind: Sendable {
-        let name: String
-        let form: String
-        let count: Int?
-        let options: [String]
-        let toolbox: Bool
-    }
-
-    /// Every kind of node a header line can describe.
-    static let kinds: [Kind] = [
-        Kind(name: "Linear", form: "Linear m n", count: 2, options: [], toolbox: true),
-        Kind(name: "Convolution", form: "Convolution hf wf df nf sh sw [pad=same|pad=t,b,l,r] [round=up] [groups=g]", count: 6,
-             options: ["pad", "round", "groups"], toolbox: true),
-        Kind(name: "SumPool", form: "SumPool ph pw sh sw", count: 4, options: [], toolbox: true),
-        Kind(name: "MaxPool", form: "MaxPool ph pw sh sw [pad=same|pad=t,b,l,r] [round=up]", count: 4, options: ["pad", "round"], toolbox: true),
-        Kind(name: "Flatten", form: "Flatten", count: 0, options: [], toolbox: true),
-        Kind(name: "Rect", form: "Rect", count: 0, options: [], toolbox: true),
-        Kind(name: "Tanh", form: "Tanh", count: 0, options: [], toolbox: true),
-        Kind(name: "SoftMax", form: "SoftMax", count: 0, options: [], toolbox: true),
-        Kind(name: "AvgPool", form: "AvgPool ph pw sh sw [pad=same|pad=t,b,l,r] [round=up] [divisor=window|inside|padded]", count: 4,
-             options: ["pad", "round", "divisor"], toolbox: false),
-        Kind(name: "BatchNorm", form: "BatchNorm c", count: 1, options: [], toolbox: false),
-        Kind(name: "Sigmoid", form: "Sigmoid", count: 0, options: [], toolbox: false),
-        Kind(name: "Pad", form: "Pad top bottom left right", count: 4, options: [], toolbox: false),
-        Kind(name: "GlobalAvgPool", form: "GlobalAvgPool", count: 0, options: [], toolbox: false),
-        Kind(name: "Reshape", form: "Reshape d1 d2 …", count: nil, options: [], toolbox: false),
-        Kind(name: "LRN", form: "LRN size alpha beta k", count: 4, options: [], toolbox: false),
-        Kind(name: "Add", form: "Add", count: 0, options: [], toolbox: false),
-        Kind(name: "Concatenate", form: "Concatenate", count: 0, options: [], toolbox: false),
-    ]
+    /// The kind of node.
+    public let kind: LayerKind
 
     /// The names of the toolbox's layers (what the text format holds).
-    public static var toolboxNames: [String] { kinds.filter(\.toolbox).map(\.name) }
+    public static var toolboxNames: [String] { LayerKind.allCases.filter(\.isToolbox).map(\.name) }
 
     /// Parses a header line; errors say what the line should look like.
     public init(header: String) throws {
@@ -57,8 +27,8 @@ public struct LayerSpec: Sendable, Equatable {
     init(tokens: [Substring]) throws {
         guard let first = tokens.first else { throw LRPError.argument("empty layer description") }
         let name = String(first)
-        guard let kind = Self.kinds.first(where: { $0.name == name }) else {
-            throw LRPError.argument("unknown layer name '\(name)' (known: \(Self.kinds.map(\.name).joined(separator: ", ")))")
+        guard let kind = LayerKind(rawValue: name) else {
+            throw LRPError.argument("unknown layer name '\(name)' (known: \(LayerKind.allCases.map(\.name).joined(separator: ", ")))")
         }
         var arguments: [String] = []
         var options: [(key: String, value: String)] = []
@@ -87,18 +57,19 @@ public struct LayerSpec: Sendable, Equatable {
             throw LRPError.argument("expected '\(kind.form)' (at least one value after the name)")
         }
         self.name = name
+        self.kind = kind
         self.arguments = arguments
         self.options = options
-        try validate(kind)
+        try validate()
     }
 
     /// Checks every value and option so that `make` can only fail on the parameter arrays.
-    private func validate(_ kind: Kind) throws {
-        switch name {
-        case "LRN":
+    private func validate() throws {
+        switch kind {
+        case .lrn:
             _ = try integers(0..<1, minimum: 1)
             _ = try reals(1..<4)
-        case "Pad":
+        case .pad:
             _ = try integers(0..<4, minimum: 0)
         default:
             _ = try integers(0..<arguments.count, minimum: 1)
@@ -114,7 +85,7 @@ public struct LayerSpec: Sendable, Equatable {
         if try shapes().isEmpty { _ = try makeNode([]) }
     }
 
-    private var form: String { Self.kinds.first(where: { $0.name == name })?.form ?? name }
+    private var form: String { kind.form }
 
     private func integers(_ range: Range<Int>, minimum: Int) throws -> [Int] {
         try arguments[range].map { token in
@@ -177,25 +148,26 @@ public struct LayerSpec: Sendable, Equatable {
 
     /// True for the toolbox's eight layers without options: what the text format can hold.
     public var isToolboxLayer: Bool {
-        options.isEmpty && Self.kinds.contains(where: { $0.name == name && $0.toolbox })
+        options.isEmpty && kind.isToolbox
     }
 
     /// True for merge nodes (Add, Concatenate), which read several inputs.
-    public var isMerge: Bool { name == "Add" || name == "Concatenate" }
+    public var isMerge: Bool { kind.isMerge }
 
     /// The layer's parameters in file order: ("W", shape), ("B", shape), or none.
     private func shapes() throws -> [(name: String, shape: [Int])] {
-        switch name {
-        case "Linear":
+        switch kind {
+        case .linear:
             let d = try integers(0..<2, minimum: 1)
             return [("W", [d[0], d[1]]), ("B", [d[1]])]
-        case "Convolution":
+        case .convolution:
             let d = try integers(0..<6, minimum: 1)
             return [("W", Array(d[0..<4])), ("B", [d[3]])]
-        case "BatchNorm":
+        case .batchNorm:
             let c = try integers(0..<1, minimum: 1)[0]
             return [("W", [c]), ("B", [c])]
-        default:
+        case .sumPool, .maxPool, .flatten, .rect, .tanh, .softMax, .avgPool, .sigmoid, .pad, .globalAvgPool, .reshape, .lrn,
+             .add, .concatenate:
             return []
         }
     }
@@ -228,41 +200,40 @@ public struct LayerSpec: Sendable, Equatable {
         for (i, (shape, array)) in zip(shapes, values).enumerated() where array.count != counts[i] {
             throw LRPError.shape("\(header) needs \(counts[i]) values for \(shape.name) (\(Shape.describe(shape.shape))), got \(array.count)")
         }
-        switch name {
-        case "Linear":
+        switch kind {
+        case .linear:
             let d = try integers(0..<2, minimum: 1)
             return .layer(try Linear(inputs: d[0], outputs: d[1], weights: values[0], bias: values[1]))
-        case "Convolution":
+        case .convolution:
             let d = try integers(0..<6, minimum: 1)
             return .layer(try Convolution(filterHeight: d[0], filterWidth: d[1], inputChannels: d[2], filters: d[3],
                                           strideHeight: d[4], strideWidth: d[5], weights: values[0], bias: values[1],
                                           placement: try placement(), groups: try groups()))
-        case "SumPool":
+        case .sumPool:
             let d = try integers(0..<4, minimum: 1)
             return .layer(try SumPool(pool: (d[0], d[1]), stride: (d[2], d[3])))
-        case "MaxPool":
+        case .maxPool:
             let d = try integers(0..<4, minimum: 1)
             return .layer(try MaxPool(pool: (d[0], d[1]), stride: (d[2], d[3]), placement: try placement()))
-        case "AvgPool":
+        case .avgPool:
             let d = try integers(0..<4, minimum: 1)
             return .layer(try AvgPool(pool: (d[0], d[1]), stride: (d[2], d[3]), placement: try placement(), divisor: try divisor()))
-        case "BatchNorm": return .layer(try BatchNorm(scale: values[0], shift: values[1]))
-        case "Pad":
+        case .batchNorm: return .layer(try BatchNorm(scale: values[0], shift: values[1]))
+        case .pad:
             let d = try integers(0..<4, minimum: 0)
             return .layer(try ZeroPadding(top: d[0], bottom: d[1], left: d[2], right: d[3]))
-        case "Reshape": return .layer(try Reshape(target: try integers(0..<arguments.count, minimum: 1)))
-        case "LRN":
+        case .reshape: return .layer(try Reshape(target: try integers(0..<arguments.count, minimum: 1)))
+        case .lrn:
             let r = try reals(1..<4)
             return .layer(try LRN(size: try integers(0..<1, minimum: 1)[0], alpha: r[0], beta: r[1], k: r[2]))
-        case "Flatten": return .layer(Flatten())
-        case "Rect": return .layer(Rect())
-        case "Tanh": return .layer(Tanh())
-        case "SoftMax": return .layer(SoftMax())
-        case "Sigmoid": return .layer(Sigmoid())
-        case "GlobalAvgPool": return .layer(GlobalAvgPool())
-        case "Add": return .merge(Add())
-        case "Concatenate": return .merge(Concatenate())
-        default: throw LRPError.argument("unknown layer name '\(name)'")
+        case .flatten: return .layer(Flatten())
+        case .rect: return .layer(Rect())
+        case .tanh: return .layer(Tanh())
+        case .softMax: return .layer(SoftMax())
+        case .sigmoid: return .layer(Sigmoid())
+        case .globalAvgPool: return .layer(GlobalAvgPool())
+        case .add: return .merge(Add())
+        case .concatenate: return .merge(Concatenate())
         }
     }
 

@@ -39,20 +39,6 @@ public enum Composite {
         }
     }
 
-    /// What kind of layer a header describes, for the composites.
-    enum Kind {
-        case dense, conv, pool, maxPool, sum, other
-        init(header: String) {
-            switch header.split(separator: " ").first.map(String.init) ?? "" {
-            case "Linear": self = .dense
-            case "Convolution": self = .conv
-            case "SumPool", "AvgPool", "GlobalAvgPool": self = .pool
-            case "MaxPool": self = .maxPool
-            case "Add": self = .sum
-            default: self = .other
-            }
-        }
-    }
 
     /// One rule per layer of `model` for the composite `name` with `parameters` (e.g. "low=-1,high=1,epsilon=0.01";
     /// values may be lists for per-channel zᴮ bounds).
@@ -90,7 +76,7 @@ public enum Composite {
         let stabilizer = try number("stabilizer"), epsilon = try number("epsilon")
         guard stabilizer >= 0, epsilon >= 0 else { throw LRPError.argument("composite parameters epsilon and stabilizer must be ≥ 0") }
 
-        let kinds = (0..<model.layerCount).map { Kind(header: model.header(of: $0)) }
+        let kinds = (0..<model.layerCount).map { LayerKind(header: model.header(of: $0))?.role ?? .other }
         let weighted = kinds.indices.filter { kinds[$0] == .dense || kinds[$0] == .conv }
         var convRule: Rule, denseRule: Rule = .epsilon(epsilon)
         var firstRules: [Int: Rule] = [:]
