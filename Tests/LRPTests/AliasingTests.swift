@@ -108,27 +108,47 @@ struct AliasingTests {
     @Test("one model from four threads at once gives the serial results every time")
     func concurrentCalls() throws {
         var random = SeededRandom(seed: 3)
-        let model = try Self.build([("Linear 6 5", [-1], random.uniform(30), random.uniform(5)),
-                                    ("Rect", [0], [], []), ("Linear 5 3", [1], random.uniform(15), [0.1, -0.2, 0.3])])
+        let model = try Self.build([("Linear 64 128", [-1], random.uniform(64 * 128), random.uniform(128)),
+                                    ("Rect", [0], [], []), ("Linear 128 10", [1], random.uniform(1280), random.uniform(10))])
         defer { lrp_model_free(model) }
-        let inputs = (0..<4).map { _ in random.uniform(64 * 6) }
+        let inputs = (0..<4).map { _ in random.uniform(Self.batch * 64) }
         let box = ModelBox(model: model)
         let serialY = inputs.map { Self.forwardOnly(box, $0) }, serialR = inputs.map { Self.explain(box, $0) }
         let mismatches = Mutex(0)
-        // Threads 0–2 run single calls (forward, presets, descriptions) with no lock of their own; thread 3
-        // explains under the caller's lock while they run.
+        // Single calls with no lock of the caller's: forward passes of different inputs, presets and
+        // descriptions, from four threads at once; each call must see a consistent model.
         DispatchQueue.concurrentPerform(iterations: 4 * 30) { i in
             let k = i % 4
-            var ok: Bool
-            switch k {
-            case 3:
-                ok = Self.explain(box, inputs[k]) == serialR[k]
-            default:
-                var buffer = [CChar](repeating: 0, count: 256)
-                ok = Self.forwardOnly(box, inputs[k]) == serialY[k] && lrp_model_layer_count(box.model) == 3
-                    && lrp_model_layer_describe(box.model, 1, &buffer, 256) == LRP_OK && String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == "Rect"
-            }
+            var buffer = [CChar](repeating: 0, count: 256)
+            var parameter = 0.0
+            let ok = Self.forwardOnly(box, inputs[k]) == serialY[k] && lrp_model_layer_count(box.model) == 3
+                && lrp_model_layer_describe(box.model, 1, &buffer, 256) == LRP_OK
+                && String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == "Rect"
+                && lrp_set_rule(box.model, 0, "epsilon", 0.01) == LRP_OK
+                && lrp_get_rule(box.model, 0, &buffer, 256, &parameter) == LRP_OK
             if !ok { mismatches.withLock { $0 += 1 } }
+        }
+        // Relevance calls racing with forward calls: each relevance call must see one whole forward pass, so its
+        // result is the serial relevance of r_k for one of the inputs (a torn pass would match none).
+        var expected: [[[Double]?]] = []
+        for j in 0..<4 {
+            _ = Self.forwardOnly(box, inputs[j])
+            expected.append((0..<4).map { k in serialY[k].flatMap { Self.relevanceOnly(box, $0) } })
+        }
+        let table = expected
+        DispatchQueue.concurrentPerform(iterations: 4 * 30) { i in
+            let k = i % 4
+            if i % 2 == 0 {
+                if Self.forwardOnly(box, inputs[k]) != serialY[k] { mismatches.withLock { $0 += 1 } }
+            } else if let y = serialY[k] {
+                let rx = Self.relevanceOnly(box, y)
+                if rx == nil || !table.contains(where: { $0[k] == rx }) { mismatches.withLock { $0 += 1 } }
+            }
+        }
+        // A forward pass belongs to the model: threads that explain their own inputs take turns on the pair
+        // (the header's rule), and then every one gets its serial result.
+        DispatchQueue.concurrentPerform(iterations: 4 * 10) { i in
+            if Self.explain(box, inputs[i % 4]) != serialR[i % 4] { mismatches.withLock { $0 += 1 } }
         }
         #expect(mismatches.withLock { $0 } == 0)
     }
@@ -138,12 +158,21 @@ struct AliasingTests {
         let model: OpaquePointer?
     }
 
-    /// lrp_forward of a 64×6 batch through the 6→5→3 test model.
+    /// The batch of the threads test.
+    static let batch = 96
+
+    /// lrp_forward of a batch×64 input through the 64→128→10 test model.
     static func forwardOnly(_ box: ModelBox, _ x: [Double]) -> [Double]? {
-        var y = [Double](repeating: 0, count: 64 * 3)
+        var y = [Double](repeating: 0, count: batch * 10)
         var rank: Int32 = 0
         var shape = [Int64](repeating: 0, count: Int(LRP_MAX_RANK))
-        return lrp_forward(box.model, x, 2, [64, 6], &y, Int64(y.count), &rank, &shape) == LRP_OK ? y : nil
+        return lrp_forward(box.model, x, 2, [Int64(batch), 64], &y, Int64(y.count), &rank, &shape) == LRP_OK ? y : nil
+    }
+
+    /// lrp_relevance (α2β1) of output relevance `y` for the model's current forward pass.
+    static func relevanceOnly(_ box: ModelBox, _ y: [Double]) -> [Double]? {
+        var rx = [Double](repeating: 0, count: batch * 64)
+        return lrp_relevance(box.model, y, Int64(y.count), "alphabeta", 2, &rx, Int64(rx.count)) == LRP_OK ? rx : nil
     }
 
     /// forward and relevance as one unit, under the caller's lock: a pass belongs to one sequence of calls.
