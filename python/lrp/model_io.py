@@ -7,6 +7,8 @@ For the toolbox's formats read and write print the toolbox's log lines ("loading
 
 import os
 
+import numpy as np
+
 from . import toolbox_pickle
 from .errors import LRPArgumentError, LRPFormatError, LRPIOError
 from .model import Model
@@ -137,6 +139,21 @@ def _from_pickle(root, path):
     return net
 
 
+def _sizes(state, key):
+    """The two sizes of a toolbox module's `key` (stride, pool): integers, or floats that are whole numbers;
+    anything else (2.7, '2', booleans) is malformed rather than rounded."""
+    values = tuple(state[key])
+    sizes = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not float(v).is_integer():
+            raise ValueError("%s must hold whole numbers, got %r" % (key, values))
+        sizes.append(int(v))
+    if len(sizes) != 2:
+        raise ValueError("%s must hold two sizes, got %r" % (key, values))
+    return tuple(sizes)
+
+
 def _layer_from_state(name, state):
     """The header line and parameters of a toolbox module's attribute dict."""
     if name == "Linear":
@@ -144,10 +161,10 @@ def _layer_from_state(name, state):
         return "Linear %d %d" % w.shape, (w, b)
     if name == "Convolution":
         w, b = toolbox_pickle.array(state["W"]), toolbox_pickle.array(state["B"])
-        s = tuple(int(v) for v in state["stride"])
+        s = _sizes(state, "stride")
         return "Convolution %d %d %d %d %d %d" % (tuple(w.shape) + s), (w, b)
     if name in ("SumPool", "MaxPool"):
-        p, s = (tuple(int(v) for v in state[k]) for k in ("pool", "stride"))
+        p, s = _sizes(state, "pool"), _sizes(state, "stride")
         return "%s %d %d %d %d" % ((name,) + p + s), ()
     return name, ()
 

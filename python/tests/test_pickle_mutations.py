@@ -50,3 +50,16 @@ def test_a_fifo_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(lrp.LRPIOError, match="not a regular file"):
         model_io.read(str(fifo))
+
+
+@pytest.mark.parametrize("stride", [(2.7, 2), ("2", 2), (True, 2), (2,), (2.0, 2.0)])
+def test_pool_sizes_in_a_pickle_are_whole_numbers(tmp_path, stride):
+    from lrp import toolbox_pickle
+    path = str(tmp_path / "pool.nn")
+    state = {"lrp_var": None, "lrp_param": 1.0, "X": None, "Y": None, "pool": (2, 2), "stride": stride}
+    toolbox_pickle.dump({"lrp_var": None, "lrp_param": 1.0}, [("SumPool", state)], path)
+    if stride == (2.0, 2.0):  # whole numbers written as floats are sizes
+        assert model_io.read(path).modules[0].stride in ((2, 2), [2, 2])
+    else:
+        with pytest.raises(lrp.LRPFormatError, match="stride"):
+            model_io.read(path)
