@@ -114,6 +114,21 @@ struct HostileInputTests {
         #expect(errors + models == 120)
     }
 
+    @Test("inputs the fuzzers found: a Caffe pooling with stride 0")
+    func fuzzFindings() throws {
+        // Once a division by zero (trap) in the pooling import; now a format error naming the layer.
+        let path = Self.fixture("caffe/fuzz-stride0_deploy.prototxt")
+        do {
+            _ = try ModelFormats.read(path: path, format: "caffe", companion: Self.fixture("caffe/branchy.caffemodel"),
+                                      options: ImportOptions())
+            Issue.record("the stride-0 pooling loaded")
+        } catch let error as LRPError {
+            guard case .format = error else { Issue.record("not a format error: \(error)"); return }
+            #expect(error.message.contains("stride"), "\(error.message)")
+            #expect(error.message.contains("pool_exact"), "\(error.message)")
+        }
+    }
+
     // MARK: Files that are not regular files
 
     @Test("FIFOs, devices and folders are refused at once, as models and as arrays")

@@ -234,6 +234,9 @@ struct CaffeImporter {
             (sh, sw) = try Self.pair(p, "stride", default: 1)
             (ph, pw) = try Self.pair(p, "pad", default: 0)
         }
+        guard kh >= 1, kw >= 1, sh >= 1, sw >= 1, ph >= 0, pw >= 0 else {
+            throw LRPError.format("pooling needs kernel and stride ≥ 1 and pad ≥ 0, got kernel \(kh)×\(kw), stride \(sh)×\(sw), pad \(ph)×\(pw)")
+        }
         let roundMode = try p.string("round_mode") ?? "CEIL"
         guard roundMode == "CEIL" || roundMode == "FLOOR" || roundMode == "0" || roundMode == "1" else {
             throw LRPError.format("round_mode must be CEIL or FLOOR, got \(roundMode)")
