@@ -1,4 +1,4 @@
-/// Keras models in HDF5 files, read through libhdf5: full models (`model.save('x.h5')` in Keras 2.x,
+/// Keras models in HDF5 files, read through libhdf5 in the helper process (`HDF5File`): full models (`model.save('x.h5')` in Keras 2.x,
 /// tf.keras and Keras 3: the architecture in the root attribute `model_config`, the weights under
 /// `model_weights`), and weights-only files (`save_weights`) with the architecture as Keras JSON
 /// (`model.to_json()`) given as the companion file. Reading only: liblrp writes its own formats.
