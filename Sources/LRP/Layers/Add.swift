@@ -1,7 +1,7 @@
 /// The element-wise sum of several inputs of one shape (residual connections; Keras' Add, Caffe's Eltwise
-/// SUM). Relevance is split over the summands in proportion to their contributions, like a sum pool across
-/// the branches: simple and epsilon R_k = x_k·R/(Σx + ε·sign(Σx)) (ε = 1e-16 for simple); alphabeta with the
-/// positive and negative summands apart; ww and flat R/K to each of the K summands.
+/// SUM). Relevance is split over the summands as over the inputs of an affine map with weights 1 (`RuleTerms`
+/// on `SparseAffine`): simple and epsilon R_k = x_k·R/(Σx + ε·sign(Σx)) (ε = 1e-16 for simple); alphabeta with
+/// the positive and negative summands apart; ww and flat R/K to each of the K summands.
 public struct Add: MergeLayer {
     /// The node (it has no parameters).
     public init() {}
@@ -28,57 +28,19 @@ public struct Add: MergeLayer {
     public func relevance(_ r: Tensor, inputs xs: [Tensor], output y: Tensor, rule: Rule) throws -> [Tensor] {
         _ = try outputShape(for: xs.map(\.shape))
         if rule.isGradientFamily { return try backward(r, inputs: xs, output: y) }
-        let outs = try xs.map { try Tensor.uninitialized($0.shape) }
-        let rp = r.pointer, n = r.count
-        switch rule {
-        case .pass:
-            throw LRPError.argument("the pass rule is for element-wise and reshaping layers; Add needs an LRP rule")
-        case .simple, .epsilon, .norm:
-            var eps = 1e-16
-            if case .epsilon(let e) = rule { eps = e }
-            if case .norm(let e) = rule { eps = e }
-            let yp = y.pointer
-            for (x, out) in zip(xs, outs) {
-                let (xp, op) = (x.pointer, out.mutablePointer)
-                for i in 0..<n { op[i] = xp[i] * rp[i] / (yp[i] + (yp[i] >= 0 ? eps : -eps)) }
-            }
-        case .alphabeta(let alpha):
-            let beta = 1 - alpha
-            var positive = [Double](repeating: 0, count: n), negative = positive
-            for x in xs {
-                let xp = x.pointer
-                for i in 0..<n { positive[i] += Swift.max(xp[i], 0); negative[i] += Swift.min(xp[i], 0) }
-            }
-            for (x, out) in zip(xs, outs) {
-                let (xp, op) = (x.pointer, out.mutablePointer)
-                for i in 0..<n {
-                    var share = 0.0
-                    if alpha != 0 { share += alpha * Swift.max(xp[i], 0) / (positive[i] + 1e-16) }
-                    if beta != 0 { share += beta * Swift.min(xp[i], 0) / (negative[i] - 1e-16) }
-                    op[i] = share * rp[i]
-                }
-            }
-        case .ww, .flat:
-            let share = 1 / Double(xs.count)
-            for out in outs {
-                let op = out.mutablePointer
-                for i in 0..<n { op[i] = rp[i] * share }
-            }
-        default:
-            // The rules of current practice on the sum as an affine map: output j reads element j of every
-            // summand with weight 1.
-            let k = xs.count
-            let joined = try Tensor.uninitialized([k * n])
-            for (i, x) in xs.enumerated() { (joined.mutablePointer + i * n).update(from: x.pointer, count: n) }
-            let channels = xs[0].shape.last ?? 1
-            guard let terms = try RuleTerms.make(rule, input: joined, channels: channels) else {
-                throw LRPError.unsupported("rule \(rule) on Add")
-            }
-            let sparse = SparseAffine(outputCount: n, connections: { j, visit in for i in 0..<k { visit(i * n + j, 1) } }, bias: { _ in 0 })
-            let all = try sparse.relevance(try r.reshaped([n]), input: joined, output: try y.reshaped([n]), terms: terms)
-            return try xs.enumerated().map { i, x in try Tensor(shape: x.shape, data: Array(UnsafeBufferPointer(start: all.pointer + i * n, count: n))) }
+        if rule == .pass { throw LRPError.argument("the pass rule is for element-wise and reshaping layers; Add needs an LRP rule") }
+        // The sum as an affine map: output j reads element j of every summand with weight 1.
+        let k = xs.count, n = r.count
+        let (joinedCount, overflow) = k.multipliedReportingOverflow(by: n)
+        guard !overflow else { throw LRPError.memory("Add of \(k) inputs of \(n) values is too large") }
+        let joined = try Tensor.uninitialized([joinedCount])
+        for (i, x) in xs.enumerated() { (joined.mutablePointer + i * n).update(from: x.pointer, count: n) }
+        guard let terms = try RuleTerms.make(rule, input: joined, channels: xs[0].shape.last ?? 1, on: .affine) else {
+            throw LRPError.unsupported("rule \(rule) on Add")
         }
-        return outs
+        let sparse = SparseAffine(outputCount: n, connections: { j, visit in for i in 0..<k { visit(i * n + j, 1) } }, bias: { _ in 0 })
+        let all = try sparse.relevance(try r.reshaped([n]), input: joined, output: try y.reshaped([n]), terms: terms)
+        return try xs.enumerated().map { i, x in try Tensor(shape: x.shape, data: Array(UnsafeBufferPointer(start: all.pointer + i * n, count: n))) }
     }
 
     public func backward(_ dy: Tensor, inputs xs: [Tensor], output y: Tensor) throws -> [Tensor] {

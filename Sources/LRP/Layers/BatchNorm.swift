@@ -2,8 +2,9 @@
 /// with scale = γ/sqrt(σ² + ε) and shift = β − μ·scale (Keras' BatchNormalization, Caffe's BatchNorm+Scale).
 ///
 /// Every rule treats it as a Linear layer whose weight matrix is diagonal: channel c of the output has the
-/// single input x_c with weight scale_c and bias shift_c. So simple/epsilon give R_in = z/(y + ε·sign(y))·R
-/// with z = x·scale; alphabeta splits z and shift by sign; ww and flat pass R on (for non-zero weights).
+/// single input x_c with weight scale_c and bias shift_c (`RuleTerms` on `SparseAffine`). So simple/epsilon
+/// give R_in = z/(y + ε·sign(y))·R with z = x·scale; alphabeta splits z and shift by sign; ww and flat pass R
+/// on (ww: for non-zero weights); pass passes it unchanged.
 /// Loaders usually merge it into a preceding Linear or Convolution instead (`merged(into:)`).
 public struct BatchNorm: Layer {
     /// The per-channel factor, C values (shared storage; "W" in parameter order).
@@ -71,39 +72,12 @@ public struct BatchNorm: Layer {
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         _ = try outputShape(for: x.shape)
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
-        let out = try Tensor.uninitialized(x.shape)
-        let (xp, yp, rp, op, s, b, c) = (x.pointer, y.pointer, r.pointer, out.mutablePointer, scale.pointer, shift.pointer, channels)
-        switch rule {
-        case .pass:
-            return try r.reshaped(x.shape)
-        case .simple, .epsilon, .norm:
-            var eps = 1e-16
-            if case .epsilon(let e) = rule { eps = e }
-            if case .norm(let e) = rule { eps = e }
-            for i in 0..<x.count {
-                let z = xp[i] * s[i % c], total = yp[i]
-                op[i] = z * rp[i] / (total + (total >= 0 ? eps : -eps))
-            }
-        case .alphabeta(let alpha):
-            let beta = 1 - alpha
-            for i in 0..<x.count {
-                let z = xp[i] * s[i % c], bias = b[i % c]
-                var share = 0.0
-                if alpha != 0 { share += alpha * Swift.max(z, 0) / (Swift.max(z, 0) + Swift.max(bias, 0) + 1e-16) }
-                if beta != 0 { share += beta * Swift.min(z, 0) / (Swift.min(z, 0) + Swift.min(bias, 0) - 1e-16) }
-                op[i] = share * rp[i]
-            }
-        case .ww:
-            for i in 0..<x.count { op[i] = s[i % c] == 0 ? 0 : rp[i] }
-        case .flat:
-            for i in 0..<x.count { op[i] = rp[i] }
-        default:
-            // The rules of current practice on the diagonal map: output i reads input i with weight scale_c.
-            guard let terms = try RuleTerms.make(rule, input: x, channels: c) else { throw LRPError.unsupported("rule \(rule) on \(header)") }
-            let sparse = SparseAffine(outputCount: x.count, connections: { j, visit in visit(j, s[j % c]) }, bias: { b[$0 % c] })
-            return try sparse.relevance(try r.reshaped(x.shape), input: x, output: y, terms: terms)
-        }
-        return out
+        if rule == .pass { return try r.reshaped(x.shape) }
+        // The diagonal map: output i reads input i with weight scale_c and bias shift_c.
+        let (s, b, c) = (scale.pointer, shift.pointer, channels)
+        guard let terms = try RuleTerms.make(rule, input: x, channels: c, on: .affine) else { throw LRPError.unsupported("rule \(rule) on \(header)") }
+        let sparse = SparseAffine(outputCount: x.count, connections: { j, visit in visit(j, s[j % c]) }, bias: { b[$0 % c] })
+        return try sparse.relevance(try r.reshaped(x.shape), input: x, output: y, terms: terms)
     }
 
     /// dx = dy·scale; gradients of scale and shift summed over all positions.

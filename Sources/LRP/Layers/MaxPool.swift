@@ -45,7 +45,9 @@ public struct MaxPool: PoolingLayer {
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         if rule == .pass { throw passRefused() }
-        return rule.ignoresInput ? try pooling.uniformRelevance(r, input: x) : try toMaxima(r, x, y, ties: .split)
+        guard rule.ignoresInput else { return try toMaxima(r, x, y, ties: .split) }
+        // Uniform over the window: the toolbox's flat on the window sum.
+        return try pooling.sumRelevance(r, input: x, output: y, rule: .flat, layer: header) { _, _ in 1 }
     }
 
     /// How a value of the output reaches tied maxima of its window.

@@ -80,26 +80,19 @@ public struct Pooling: Sendable {
         return dx
     }
 
-    /// The relevance of a sum-like pool (y_j = scale_j·s_j, s_j the plain sum of window j's inputs):
-    /// the toolbox's forms for its rules — simple/epsilon R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12 for
-    /// simple), alphabeta with x⁺ and x⁻, ww and flat R_j/(ph·pw) to each pixel of the window (shares that fall
-    /// on padding are dropped); zennit's Norm stabilizes y_j instead, R_i = Σ_j x_i·R_j/(s_j + (ε/scale_j)·sign(s_j));
-    /// the other rules treat the pool as the affine map it is, with weights scale_j (`SparseAffine`).
+    /// The relevance of a sum-like pool (y_j = scale_j·s_j, s_j the plain sum of window j's inputs) by `rule`
+    /// (`RuleTerms` on pools): the toolbox's rules read the pool as the plain sum — simple/epsilon
+    /// R_i = Σ_j x_i·R_j/(s_j + ε·sign(s_j)) (ε = 1e-12 for simple), alphabeta with x⁺ and x⁻, ww and flat
+    /// R_j/(ph·pw) to each pixel of the window (shares that fall on padding are dropped); the other rules read
+    /// it as the affine map it is, with weights scale_j, so zennit's Norm stabilizes y_j:
+    /// R_i = Σ_j x_i·R_j/(s_j + (ε/scale_j)·sign(s_j)).
     func sumRelevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule, layer: String,
                       scale: @escaping (Windows, Int) -> Double) throws -> Tensor {
-        switch rule {
-        case .simple: return try ratioRelevance(r, x) { _, _ in 1e-12 }
-        case .epsilon(let eps): return try ratioRelevance(r, x) { _, _ in eps }
-        case .norm(let eps): return try ratioRelevance(r, x) { w, j in eps / scale(w, j) }
-        case .alphabeta(let alpha): return try alphaBetaRelevance(r, x, alpha: alpha)
-        case .ww, .flat: return try uniformRelevance(r, input: x)
-        case .pass: throw LRPError.argument("the pass rule is for element-wise and reshaping layers; \(layer) needs an LRP rule")
-        default:
-            guard let terms = try RuleTerms.make(rule, input: x, channels: x.shape.last ?? 1) else {
-                throw LRPError.unsupported("rule \(rule) on \(layer)")
-            }
-            return try termsRelevance(r, input: x, output: y, terms: terms, scale: scale)
+        if rule == .pass { throw LRPError.argument("the pass rule is for element-wise and reshaping layers; \(layer) needs an LRP rule") }
+        guard let terms = try RuleTerms.make(rule, input: x, channels: x.shape.last ?? 1, on: .pool) else {
+            throw LRPError.unsupported("rule \(rule) on \(layer)")
         }
+        return try termsRelevance(r, input: x, output: y, terms: terms, scale: terms.readsPoolsAsSums ? { _, _ in 1 } : scale)
     }
 
     /// The rules of `RuleTerms` on a sum-like pool, an affine map whose weights are scale_j on window j's inputs
@@ -121,7 +114,11 @@ public struct Pooling: Sendable {
         guard h > 0, t > 0 else { return result }
         let biases = terms.map { $0.bias(0) }, coefficients = terms.map(\.coefficient)
         let stabilizers = terms.map(\.stabilizer), masks = terms.map(\.mask)
-        // Each half as (kind, source): 0 x⁺, 1 x⁻, 2 x, 3 a tensor read as is; the tensors stay alive below.
+        let windowSize = Double(size)
+        // Every denominator is computed (window sums are cheap): the toolbox's rules read the plain sums, not
+        // the output, so `complement` does not apply.
+        // Each half as (kind, source): 0 x⁺, 1 x⁻, 2 x, 3 a tensor read as is, 4 ones over the whole window;
+        // the tensors stay alive below.
         let tensors = halves.compactMap { half -> Tensor? in if case .tensor(let t) = half { return t } else { return nil } }
         var kinds: [Int] = [], sources: [UnsafePointer<Double>] = []
         for half in halves {
@@ -130,6 +127,7 @@ public struct Pooling: Sendable {
             case .negative: kinds.append(1); sources.append(xp)
             case .input: kinds.append(2); sources.append(xp)
             case .tensor(let tensor): kinds.append(3); sources.append(tensor.pointer)
+            case .receptiveField: kinds.append(4); sources.append(xp)
             }
         }
         withExtendedLifetime(tensors) {
@@ -140,13 +138,14 @@ public struct Pooling: Sendable {
                 for window in windows {
                     let o = window * d, weight = scale(w, window)
                     for k in 0..<t { for m in 0..<h { weights[k * h + m] = terms[k].weight(weight, offsets[m]) } }
-                    sums.update(repeating: 0, count: h * d)
+                    for m in 0..<h { (sums + m * d).update(repeating: kinds[m] == 4 ? windowSize : 0, count: d) }
                     w.forEachPixel(window) { p in
                         for m in 0..<h {
                             let row = sums + m * d, src = sources[m] + p
                             switch kinds[m] {
                             case 0: for c in 0..<d { row[c] += Swift.max(src[c], 0) }
                             case 1: for c in 0..<d { row[c] += Swift.min(src[c], 0) }
+                            case 4: break
                             default: for c in 0..<d { row[c] += src[c] }
                             }
                         }
@@ -179,91 +178,11 @@ public struct Pooling: Sendable {
                             switch kinds[m] {
                             case 0: for c in 0..<d { dst[c] += Swift.max(src[c], 0) * row[c] }
                             case 1: for c in 0..<d { dst[c] += Swift.min(src[c], 0) * row[c] }
+                            case 4: for c in 0..<d { dst[c] += row[c] }
                             default: for c in 0..<d { dst[c] += src[c] * row[c] }
                             }
                         }
                     }
-                }
-            }
-        }
-        return result
-    }
-
-    private func ratioRelevance(_ r: Tensor, _ x: Tensor, epsilon: (Windows, Int) -> Double) throws -> Tensor {
-        let w = try windows(for: x.shape)
-        let result = try Tensor.zeros(x.shape)
-        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            let scratch = Workspace()
-            let qp = scratch.buffer(0, d)
-            for window in windows {
-                let o = window * d
-                qp.update(repeating: 0, count: d)
-                w.forEachPixel(window) { p in
-                    let src = xp + p
-                    for c in 0..<d { qp[c] += src[c] }
-                }
-                let eps = epsilon(w, window)
-                for c in 0..<d {
-                    let s = qp[c]
-                    qp[c] = rp[o + c] / (s + (s >= 0 ? eps : -eps))
-                }
-                w.forEachPixel(window) { p in
-                    let src = xp + p, dst = out + p
-                    for c in 0..<d { dst[c] += src[c] * qp[c] }
-                }
-            }
-        }
-        return result
-    }
-
-    private func alphaBetaRelevance(_ r: Tensor, _ x: Tensor, alpha: Double) throws -> Tensor {
-        let beta = 1 - alpha
-        let w = try windows(for: x.shape)
-        let result = try Tensor.zeros(x.shape)
-        let (xp, rp, out, d) = (x.pointer, r.pointer, result.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            let scratch = Workspace()
-            let qp = scratch.buffer(0, 2 * d), qn = qp + d
-            for window in windows {
-                let o = window * d
-                qp.update(repeating: 0, count: 2 * d)
-                w.forEachPixel(window) { p in
-                    let src = xp + p
-                    for c in 0..<d {
-                        let v = src[c]
-                        qp[c] += Swift.max(v, 0)
-                        qn[c] += Swift.min(v, 0)
-                    }
-                }
-                for c in 0..<d {
-                    qp[c] = alpha == 0 ? 0 : alpha * rp[o + c] / (qp[c] + 1e-16)
-                    qn[c] = beta == 0 ? 0 : beta * rp[o + c] / (qn[c] - 1e-16)
-                }
-                w.forEachPixel(window) { p in
-                    let src = xp + p, dst = out + p
-                    for c in 0..<d {
-                        let v = src[c]
-                        dst[c] += v > 0 ? v * qp[c] : v * qn[c]
-                    }
-                }
-            }
-        }
-        return result
-    }
-
-    /// ww and flat for pools: every output's relevance spread uniformly over its window, R_j / (ph·pw).
-    func uniformRelevance(_ r: Tensor, input x: Tensor) throws -> Tensor {
-        let w = try windows(for: x.shape)
-        let result = try Tensor.zeros(x.shape)
-        let (rp, out, d) = (r.pointer, result.mutablePointer, w.channels)
-        let share = 1 / Double(size)
-        w.forEachPart { windows in
-            for window in windows {
-                let o = window * d
-                w.forEachPixel(window) { p in
-                    let dst = out + p
-                    for c in 0..<d { dst[c] += rp[o + c] * share }
                 }
             }
         }

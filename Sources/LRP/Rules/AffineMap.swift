@@ -1,5 +1,5 @@
 /// The computation shared by Linear and Convolution: z = patches(x)·W + b, with W a K×M matrix (row-major),
-/// and the toolbox's relevance rules for it written once as matrix products through BLAS.
+/// and the engine that evaluates every LRP rule (`RuleTerms`) on it as matrix products through BLAS.
 ///
 /// No intermediate of size (patches × K × M) is formed: each rule is a product of the patch matrix with a
 /// modified weight matrix (forward) and of a scaled relevance with its transpose (backward, then col2im),
@@ -104,19 +104,12 @@ struct AffineMap {
 
     /// The relevance of the input for the relevance `r` of the output z, by `rule`.
     func relevance(_ r: Tensor, input x: Tensor, output z: Tensor, rule: Rule) throws -> Tensor {
-        switch rule {
-        case .simple: return try epsilonRule(r, x, z, stabilizer: 1e-16)
-        case .epsilon(let eps), .norm(let eps): return try epsilonRule(r, x, z, stabilizer: eps)
-        case .ww: return try wSquareRule(r, x)
-        case .flat: return try flatRule(r, x)
-        case .pass: throw LRPError.argument("the pass rule is for element-wise layers; a layer with weights needs an LRP rule")
-        case .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop: return try inputGradient(r, x)
-        default:
-            guard let terms = try RuleTerms.make(rule, input: x, channels: channelCount) else {
-                throw LRPError.unsupported("rule \(rule) on a Linear or Convolution layer")
-            }
-            return try stackedRule(r, x, z, terms)
+        if rule.isGradientFamily { return try inputGradient(r, x) }
+        if rule == .pass { throw LRPError.argument("the pass rule is for element-wise layers; a layer with weights needs an LRP rule") }
+        guard let terms = try RuleTerms.make(rule, input: x, channels: channelCount, on: .affine) else {
+            throw LRPError.unsupported("rule \(rule) on a Linear or Convolution layer")
         }
+        return try stackedRule(r, x, z, terms)
     }
 
     /// The plain input gradient patchesᵀ(r·Wᵀ) (no toolbox scaling, no weight gradients).
@@ -153,24 +146,6 @@ struct AffineMap {
         }
     }
 
-    /// simple and epsilon: R_i = x_i·Σ_j w_ij·R_j / (z_j + ε·sign(z_j)), with z the stored forward output.
-    private func epsilonRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, stabilizer eps: Double) throws -> Tensor {
-        let result = try Tensor.zeros(x.shape)
-        let m = outputs
-        let (rp, zp, out, xp) = (r.pointer, z.pointer, result.mutablePointer, x.pointer)
-        transposedProduct(cols: m, weights.pointer, into: out) { rows, s in
-            let base = rows.lowerBound * m
-            for i in 0..<(rows.count * m) {
-                let zj = zp[base + i]
-                s[i] = rp[base + i] / (zj + (zj >= 0 ? eps : -eps))
-            }
-        }
-        Parallel.forEachPart(x.count, grain: Parallel.elementGrain) { part in
-            for i in part { out[i] *= xp[i] }
-        }
-        return result
-    }
-
     /// A rule given as modified layers (`RuleTerms`), for example alphabeta: z⁺ = x⁺W⁺ + x⁻W⁻ + b⁺ and
     /// z⁻ = x⁺W⁻ + x⁻W⁺ + b⁻, s⁺ = α·R/(z⁺ + 1e-16), s⁻ = β·R/(z⁻ − 1e-16), R_in = x⁺⊙(W⁺s⁺ + W⁻s⁻) + x⁻⊙(W⁻s⁺ + W⁺s⁻).
     ///
@@ -180,43 +155,72 @@ struct AffineMap {
     /// left out (after a Rect only x⁺ remains). The relevance is weighted by the halves per patch before col2im,
     /// so no input-sized temporaries are needed. Outputs are taken in blocks whose part of V stays within
     /// `chunkBudget` values; each block's share of the relevance simply adds up.
+    ///
+    /// Two cases cost less: a rule on the layer itself (simple, epsilon, norm) reads W as it is and takes its
+    /// denominators from the stored output, so it is one product per chunk; a rule that reads only the weights
+    /// (the toolbox's ww and flat) has the same denominators for every patch, computed once from V.
     private func stackedRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
         let result = try Tensor.zeros(x.shape)
         let halves = rule.halvesUsed(by: x)
         guard !rule.terms.isEmpty, !halves.isEmpty else { return result }
         let stackedK = halves.count * k
+        if halves.count == 1, rule.terms.count == 1, rule.terms[0].unmodified {
+            stackedBlock(r, x, z, into: result, outputs: 0..<m, rule: rule, halves: halves, weights: nil)
+            return result
+        }
         let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
         for first in stride(from: 0, to: m, by: blockOutputs) {
             let block = first..<Swift.min(m, first + blockOutputs)
-            stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves)
+            let v = modifiedWeights(rule, halves: halves, outputs: block)
+            v.withUnsafeBufferPointer { stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves, weights: $0.baseAddress) }
         }
         return result
     }
 
-    /// The share of output units `block` in a stacked rule's relevance, added into `result`.
-    private func stackedBlock(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
-                              rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)]) {
+    /// V for output units `block`: (halves × K) rows, (terms × block) columns, the modified weights of every term
+    /// for every half; zero between channel groups.
+    private func modifiedWeights(_ rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)], outputs block: Range<Int>) -> [Double] {
         let k = geometry.patchSize, m = outputs, mb = block.count
-        let terms = rule.terms
-        let cols = terms.count * mb, stackedK = halves.count * k
-        let (wp, bp) = (weights.pointer, bias.pointer)
-        let (d, g) = (channelCount, groups)
-        // V: stackedK × cols, the modified weights of every term for every half; zero between channel groups.
-        var v = [Double](repeating: 0, count: stackedK * cols)
-        var stackedBias = [Double](repeating: 0, count: cols)
+        let cols = rule.terms.count * mb
+        let (wp, d, g) = (weights.pointer, channelCount, groups)
+        var v = [Double](repeating: 0, count: halves.count * k * cols)
         for (h, half) in halves.enumerated() {
             for row in 0..<k {
                 let rowGroup = g == 1 ? 0 : (row % d) / (d / g)
-                for (t, term) in terms.enumerated() {
+                for (t, term) in rule.terms.enumerated() {
                     for (c, j) in block.enumerated() where g == 1 || j / (m / g) == rowGroup {
                         v[(h * k + row) * cols + t * mb + c] = term.weight(wp[row * m + j], half.offset)
                     }
                 }
             }
         }
+        return v
+    }
+
+    /// The share of output units `block` in a stacked rule's relevance, added into `result`; `modified` is V
+    /// (`modifiedWeights`), nil for a rule on the layer itself (V = W, all outputs).
+    private func stackedBlock(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
+                              rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)],
+                              weights modified: UnsafePointer<Double>?) {
+        let k = geometry.patchSize, m = outputs, mb = block.count
+        let terms = rule.terms
+        let cols = terms.count * mb, stackedK = halves.count * k
+        let vp = modified ?? weights.pointer
+        let bp = bias.pointer
+        var stackedBias = [Double](repeating: 0, count: cols)
         for (t, term) in terms.enumerated() {
             for (c, j) in block.enumerated() { stackedBias[t * mb + c] = term.bias(bp[j]) }
+        }
+        // A complement term (the last) is not multiplied out: its denominators follow from the others and z.
+        let complement = rule.complement.flatMap { $0.term == terms.count - 1 ? $0 : nil }
+        let productCols = complement == nil ? cols : (terms.count - 1) * mb
+        // Halves that are ones over the receptive field give every patch the same denominators: V's column
+        // sums plus the bias.
+        let constant = halves.allSatisfy { if case .receptiveField = $0.element { return true } else { return false } }
+        var constantDenominators = stackedBias
+        if constant {
+            for row in 0..<stackedK { for c in 0..<productCols { constantDenominators[c] += vp[row * cols + c] } }
         }
 
         let (xp, rp, zp, out) = (x.pointer, r.pointer, zOut.pointer, result.mutablePointer)
@@ -225,19 +229,16 @@ struct AffineMap {
         if halves.count == 1 {
             switch halves[0].element {
             case .positive, .negative, .input: direct = true
-            case .tensor: direct = false
+            case .tensor, .receptiveField: direct = false
             }
         } else {
             direct = false
         }
         let firstOutput = block.lowerBound
         let masks = terms.map(\.mask), stabilizers = terms.map(\.stabilizer), coefficients = terms.map(\.coefficient)
-        // A complement term (the last) is not multiplied out: its denominators follow from the others and z.
-        let complement = rule.complement.flatMap { $0.term == terms.count - 1 && terms.count > 1 ? $0 : nil }
-        let productCols = complement == nil ? cols : (terms.count - 1) * mb
-        v.withUnsafeBufferPointer { vb in
-            stackedBias.withUnsafeBufferPointer { sb in
-            guard let vp = vb.baseAddress, let biasPointer = sb.baseAddress else { return }
+        stackedBias.withUnsafeBufferPointer { sb in
+        constantDenominators.withUnsafeBufferPointer { cb in
+            guard let biasPointer = sb.baseAddress, let constantPointer = cb.baseAddress else { return }
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
                 let xc = patches(xp, rows, workspace.buffer(0, n * k))
@@ -255,6 +256,8 @@ struct AffineMap {
                             for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.min(xc[p * k + i], 0) } }
                         case .input:
                             for p in 0..<n { (stacked + p * stackedK + h * k).update(from: xc + p * k, count: k) }
+                        case .receptiveField:
+                            for p in 0..<n { (stacked + p * stackedK + h * k).update(repeating: 1, count: k) }
                         case .tensor(let t):
                             let tc = patches(t.pointer, rows, workspace.buffer(4, n * k))
                             for p in 0..<n { (stacked + p * stackedK + h * k).update(from: tc + p * k, count: k) }
@@ -262,26 +265,35 @@ struct AffineMap {
                     }
                     a = UnsafePointer(stacked)
                 }
+                // The denominators D_t of the terms multiplied out, bias included.
                 let zc = workspace.buffer(2, n * cols)
-                BLAS.gemm(m: n, n: productCols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
-                // s = coefficient·mask(z)·R / stabilize(D + bias), in place of D.
+                if constant {
+                    for p in 0..<n { (zc + p &* cols).update(from: constantPointer, count: productCols) }
+                } else if productCols > 0 {
+                    BLAS.gemm(m: n, n: productCols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
+                    for p in 0..<n {
+                        let row = zc + p &* cols
+                        for c in 0..<productCols { row[c] += biasPointer[c] }
+                    }
+                }
+                // s = coefficient·mask(z)·R / stabilize(D), in place of D.
                 for p in 0..<n {
                     let row = zc + p &* cols, patch = rows.lowerBound + p
                     let rRow = rp + patch &* m + firstOutput, zRow = zp + patch &* m + firstOutput
                     if let (last, factor) = complement {
-                        // D_last = factor·z − Σ_others (D_t + bias_t), stored less its bias (added back below).
-                        let lastRow = row + last &* mb, lastBias = biasPointer + last &* mb
-                        for c in 0..<mb { lastRow[c] = factor * zRow[c] - lastBias[c] }
+                        // D_last = factor·z − Σ_others D_t.
+                        let lastRow = row + last &* mb
+                        for c in 0..<mb { lastRow[c] = factor * zRow[c] }
                         for t in 0..<last {
-                            let tRow = row + t &* mb, tBias = biasPointer + t &* mb
-                            for c in 0..<mb { lastRow[c] -= tRow[c] + tBias[c] }
+                            let tRow = row + t &* mb
+                            for c in 0..<mb { lastRow[c] -= tRow[c] }
                         }
                     }
                     for t in 0..<terms.count {
                         let (mask, stabilizer, coefficient) = (masks[t], stabilizers[t], coefficients[t])
-                        let tRow = row + t &* mb, tBias = biasPointer + t &* mb
+                        let tRow = row + t &* mb
                         for c in 0..<mb {
-                            tRow[c] = mask.keeps(zRow[c]) ? stabilizer.divide(coefficient * rRow[c], tRow[c] + tBias[c]) : 0
+                            tRow[c] = mask.keeps(zRow[c]) ? stabilizer.divide(coefficient * rRow[c], tRow[c]) : 0
                         }
                     }
                 }
@@ -303,52 +315,7 @@ struct AffineMap {
                 }
                 geometry.scatterAdd(back, rows: rows, into: out)
             }
-            }
         }
-    }
-
-    /// ww: R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j (no input factor). A column of zero weights passes nothing.
-    private func wSquareRule(_ r: Tensor, _ x: Tensor) throws -> Tensor {
-        let k = geometry.patchSize, m = outputs
-        let wp = weights.pointer
-        let squares = try Tensor.uninitialized([k, m])
-        let sp = squares.mutablePointer
-        for i in 0..<(k * m) { sp[i] = wp[i] * wp[i] }
-        var columnSums = [Double](repeating: 0, count: m)
-        for row in 0..<k { for j in 0..<m { columnSums[j] += sp[row * m + j] } }
-        let inverse = columnSums.map { $0 == 0 ? 0 : 1 / $0 }
-        let result = try Tensor.zeros(x.shape)
-        let rp = r.pointer
-        transposedProduct(cols: m, squares.pointer, into: result.mutablePointer) { rows, s in
-            for (row, patch) in rows.enumerated() {
-                for j in 0..<m { s[row * m + j] = rp[patch * m + j] * inverse[j] }
-            }
         }
-        return result
-    }
-
-    /// flat: R_i = Σ_j R_j / (number of inputs of j), j over the outputs connected to i (with channel groups,
-    /// only those of i's group).
-    private func flatRule(_ r: Tensor, _ x: Tensor) throws -> Tensor {
-        let k = geometry.patchSize, m = outputs, g = groups
-        let result = try Tensor.zeros(x.shape)
-        let (rp, out) = (r.pointer, result.mutablePointer)
-        forEachChunk(width: k) { rows, workspace in
-            let t = workspace.buffer(0, rows.count * k)
-            let totals = workspace.buffer(1, g)
-            for (row, patch) in rows.enumerated() {
-                totals.update(repeating: 0, count: g)
-                for j in 0..<m { totals[j / (m / g)] += rp[patch * m + j] }
-                let target = t + row * k
-                if g == 1 {
-                    target.update(repeating: totals[0] / Double(k), count: k)
-                } else {
-                    let perGroup = channelCount / g
-                    for i in 0..<k { target[i] = totals[(i % channelCount) / perGroup] / Double(k / g) }
-                }
-            }
-            geometry.scatterAdd(t, rows: rows, into: out)
-        }
-        return result
     }
 }

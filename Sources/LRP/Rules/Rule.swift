@@ -9,8 +9,10 @@
 /// - `alphabeta`: R_i = Σ_j (α·z⁺_ij/(z⁺_j + 1e-16) + β·z⁻_ij/(z⁻_j − 1e-16))·R_j with β = 1 − α
 /// - `ww`:        R_i = Σ_j w_ij² / (Σ_i' w_i'j²)·R_j
 /// - `flat`:      R_i = Σ_j R_j / (number of inputs of j)
-/// The others follow spec/rules.md (stab(d) = d + ε·sign(d)); see each case. Pooling layers and merges have
-/// their own forms; element-wise layers pass LRP relevance through and take the gradient in the gradient family.
+/// The others follow spec/rules.md (stab(d) = d + ε·sign(d)); see each case. Each rule is defined once, as
+/// modified copies of an affine map (`RuleTerms`), and that definition serves Linear, Convolution, sum and
+/// average pools, BatchNorm and Add; MaxPool sends relevance to its maxima (or uniformly, for rules that do not
+/// read the input); element-wise layers pass LRP relevance through and take the gradient in the gradient family.
 public enum Rule: Sendable, Equatable, CustomStringConvertible {
     /// LRP-0 with the toolbox's tiny stabilizer.
     case simple

@@ -1,14 +1,15 @@
-/// A rule written as sums over modified copies of a layer, the form every rule of rules.md takes on an affine
-/// map z_j = Σ_i w_ij·x_i + b_j:
+/// A rule written as sums over modified copies of a layer, the form every LRP rule takes on an affine map
+/// z_j = Σ_i w_ij·x_i + b_j — the toolbox's rules as well as those of rules.md:
 ///
 ///     D_tj = Σ_h Σ_i half_h(x)_i · weight_t(w_ij, h) + bias_t(b_j)          (one "term" t per modified layer)
 ///     s_tj = coefficient_t · mask_t(z_j) · R_j / stabilize_t(D_tj)
 ///     R_i  = Σ_h half_h(x)_i · Σ_t Σ_j weight_t(w_ij, h) · s_tj
 ///
-/// The halves are what the modified layers read (x⁺ and x⁻, x itself, or input-shaped tensors such as zᴮ's
-/// bounds, ones for flat, a(x) for the unified rule). Linear and Convolution evaluate it as matrix products
-/// (`AffineMap`); pools window by window (`Pooling.termsRelevance`); BatchNorm and Add connection by connection
-/// (`SparseAffine`). One definition per rule serves all three.
+/// The halves are what the modified layers read (x⁺ and x⁻, x itself, ones over the receptive field for the
+/// toolbox's ww and flat, or input-shaped tensors such as zᴮ's bounds, ones on the real inputs for zennit's
+/// Flat, a(x) for the unified rule). Every rule is defined here once, and the same definition is evaluated by
+/// three engines: Linear and Convolution as matrix products (`AffineMap`), pools window by window
+/// (`Pooling.termsRelevance`), BatchNorm and Add connection by connection (`SparseAffine`).
 struct RuleTerms {
     /// What one block of the stacked input holds.
     enum Half {
@@ -18,6 +19,9 @@ struct RuleTerms {
         case negative
         /// x.
         case input
+        /// 1 at every position of an output's receptive field, padding included (rules that read only the
+        /// weights: the toolbox's ww and flat).
+        case receptiveField
         /// An input-shaped tensor (batch included); padding reads 0.
         case tensor(Tensor)
     }
@@ -65,24 +69,70 @@ struct RuleTerms {
         let coefficient: Double
         let stabilizer: Stabilizer
         let mask: Mask
+        /// True when the copy is the layer itself (weight w for every half, bias b): engines may then read
+        /// the layer's weights instead of building modified ones.
+        var unmodified = false
+
+        /// The layer itself, stabilized by `stabilizer`.
+        static func layer(_ stabilizer: Stabilizer) -> Term {
+            Term(weight: { w, _ in w }, bias: { $0 }, coefficient: 1, stabilizer: stabilizer, mask: .all, unmodified: true)
+        }
+    }
+
+    /// The layers a rule is evaluated on, where the toolbox's constants differ between them.
+    enum Layers {
+        /// Linear, Convolution, BatchNorm and Add.
+        case affine
+        /// Sum and average pools: the toolbox's rules read a pool as the plain sum of its window (weights 1,
+        /// the average's scale cancels) and its simple rule stabilizes by 1e-12; the other rules read the
+        /// pool's weights.
+        case pool
     }
 
     let halves: [Half]
     let terms: [Term]
     /// When set, the denominators of `terms[term]` (the last term) follow from the others and the layer's
-    /// output: D_term = factor·z − Σ_others D_t. Matrix products then compute one term fewer (gamma: the two
-    /// modified layers sum to (2 + γ)·z). Only for rules where that difference cannot cancel badly where the
-    /// term is used (gamma uses D₋ only where z < 0, and there |D₋| ≥ |z|).
+    /// output: D_term = factor·z − Σ_others D_t. Engines that have the output z of the map the terms modify
+    /// (matrix products, `SparseAffine`) take them so and compute one term fewer: the rules on the layer itself
+    /// (simple, epsilon, norm) use D = z, the stored output; gamma's two modified layers sum to (2 + γ)·z.
+    /// Pools compute every denominator (the toolbox's rules read their plain sums, not the output). Only for
+    /// rules where that difference cannot cancel badly where the term is used (gamma uses D₋ only where z < 0,
+    /// and there |D₋| ≥ |z|).
     var complement: (term: Int, factor: Double)? = nil
+    /// True for the toolbox's rules, which read a pool as the plain sum of its window (see `Layers.pool`).
+    var readsPoolsAsSums = false
 
-    /// The terms of `rule` for an input `x` whose last axis has `channels` entries; nil for rules that are not
-    /// sums of modified layers (the toolbox's simple, epsilon, ww and flat have their own fast forms; pass and
-    /// the gradient family are not LRP rules on affine maps).
-    static func make(_ rule: Rule, input x: Tensor, channels: Int) throws -> RuleTerms? {
+    /// The terms of `rule` on `layers` for an input `x` whose last axis has `channels` entries; nil for pass and
+    /// the gradient family, which are not LRP rules on affine maps.
+    static func make(_ rule: Rule, input x: Tensor, channels: Int, on layers: Layers) throws -> RuleTerms? {
         func pos(_ w: Double) -> Double { Swift.max(w, 0) }
         func neg(_ w: Double) -> Double { Swift.min(w, 0) }
         let split: [Half] = [.positive, .negative]
         switch rule {
+        case .simple:
+            // R_i = Σ_j z_ij·R_j / (z_j + ε·sign(z_j)) with the toolbox's ε: 1e-16, or 1e-12 on pools.
+            var terms = RuleTerms(halves: [.input], terms: [.layer(.signed(layers == .pool ? 1e-12 : 1e-16))], complement: (0, 1))
+            terms.readsPoolsAsSums = true
+            return terms
+        case .epsilon(let eps):
+            var terms = RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1))
+            terms.readsPoolsAsSums = true
+            return terms
+        case .norm(let eps):
+            // zennit's Norm is LRP-ε with the output as it is (on pools: with their weights).
+            return RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1))
+        case .ww:
+            // R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j over the whole receptive field, bias ignored; 0 where all w_ij = 0.
+            var terms = RuleTerms(halves: [.receptiveField], terms: [Term(weight: { w, _ in w * w }, bias: { _ in 0 }, coefficient: 1,
+                                                                          stabilizer: .zeroSafe(0), mask: .all)])
+            terms.readsPoolsAsSums = true
+            return terms
+        case .flat:
+            // R_i = Σ_j R_j / (number of positions in j's receptive field).
+            var terms = RuleTerms(halves: [.receptiveField], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
+                                                                          stabilizer: .zeroSafe(0), mask: .all)])
+            terms.readsPoolsAsSums = true
+            return terms
         case .alphabeta(let alpha):
             let beta = 1 - alpha
             var terms: [Term] = []
@@ -94,7 +144,9 @@ struct RuleTerms {
                 terms.append(Term(weight: { w, h in h == 0 ? neg(w) : pos(w) }, bias: neg, coefficient: beta,
                                   stabilizer: .fixed(-1e-16), mask: .all))
             }
-            return RuleTerms(halves: split, terms: terms)
+            var rule = RuleTerms(halves: split, terms: terms)
+            rule.readsPoolsAsSums = true
+            return rule
         case .zplus(let eps):
             return RuleTerms(halves: split, terms: [Term(weight: { w, h in h == 0 ? pos(w) : neg(w) }, bias: pos, coefficient: 1,
                                                          stabilizer: .signed(eps), mask: .all)])
@@ -125,12 +177,6 @@ struct RuleTerms {
                 Term(weight: { w, h in h == 0 ? w : (h == 1 ? -pos(w) : -neg(w)) }, bias: { _ in 0 }, coefficient: 1,
                      stabilizer: .signed(box.epsilon), mask: .all),
             ])
-        case .norm(let eps), .epsilon(let eps):
-            return RuleTerms(halves: [.input], terms: [Term(weight: { w, _ in w }, bias: { $0 }, coefficient: 1,
-                                                            stabilizer: .signed(eps), mask: .all)])
-        case .simple:
-            return RuleTerms(halves: [.input], terms: [Term(weight: { w, _ in w }, bias: { $0 }, coefficient: 1,
-                                                            stabilizer: .signed(1e-16), mask: .all)])
         case .flatStabilized(let eps):
             return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
                                                                           stabilizer: .signed(eps), mask: .all)])
@@ -149,7 +195,7 @@ struct RuleTerms {
                 terms.append(Term(weight: { w, _ in u.g(w) }, bias: { _ in 0 }, coefficient: -u.beta, stabilizer: .zeroSafe(u.epsilon), mask: .all))
             }
             return RuleTerms(halves: [.tensor(a)], terms: terms)
-        case .ww, .flat, .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
+        case .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
             return nil
         }
     }
@@ -179,6 +225,7 @@ struct RuleTerms {
         case .positive: return Swift.max(xp[i], 0)
         case .negative: return Swift.min(xp[i], 0)
         case .input: return xp[i]
+        case .receptiveField: return 1
         case .tensor(let t): return t.pointer[i]
         }
     }

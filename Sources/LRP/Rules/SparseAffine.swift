@@ -1,7 +1,7 @@
 /// The rules of `RuleTerms` on layers whose outputs each read a few inputs with known weights — BatchNorm (one
 /// input per output) and Add (each summand with weight 1) — evaluated output by output, with the same
 /// definitions as the matrix products of `AffineMap` (pools have their own window-by-window form,
-/// `Pooling.termsRelevance`).
+/// `Pooling.termsRelevance`). There is no padding: the receptive field of an output is its connections.
 struct SparseAffine {
     /// Number of outputs.
     let outputCount: Int
@@ -20,13 +20,20 @@ struct SparseAffine {
         let halves = rule.halves, terms = rule.terms
         var denominators = [Double](repeating: 0, count: terms.count)
         var shares = [Double](repeating: 0, count: terms.count)
+        // A complement term's denominator follows from the others and the output (simple, epsilon: D = z).
+        let complement = rule.complement.flatMap { $0.term == terms.count - 1 ? $0 : nil }
+        let computed = complement == nil ? terms.count : terms.count - 1
         for j in 0..<outputCount {
-            for t in terms.indices { denominators[t] = terms[t].bias(bias(j)) }
+            for t in 0..<computed { denominators[t] = terms[t].bias(bias(j)) }
             connections(j) { i, w in
                 for (h, half) in halves.enumerated() {
                     let value = RuleTerms.value(half, xp, i)
-                    if value != 0 { for t in terms.indices { denominators[t] += value * terms[t].weight(w, h) } }
+                    if value != 0 { for t in 0..<computed { denominators[t] += value * terms[t].weight(w, h) } }
                 }
+            }
+            if let (last, factor) = complement {
+                denominators[last] = factor * zp[j]
+                for t in 0..<last { denominators[last] -= denominators[t] }
             }
             var any = false
             for (t, term) in terms.enumerated() {
