@@ -45,9 +45,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 3   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 4   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.3.0"
+#define LRP_VERSION_STRING "1.4.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -240,6 +240,14 @@ lrp_status lrp_model_new(lrp_model **out);
  *  lrp_model_add_node) or LRP_ERR_SHAPE (wrong number of values); the model is then unchanged. */
 lrp_status lrp_model_append(lrp_model *model, const char *layer, const double *weights, int64_t weight_count,
                             const double *bias, int64_t bias_count);
+
+/** The kinds of node a header line can describe, one per line: the name, a tab, the form of the header line
+ *  (e.g. "MaxPool ph pw sh sw [pad=same|pad=t,b,l,r] [round=up]"), a tab and the flags, comma-separated:
+ *  "toolbox" for the toolbox's eight layers, "merge" for nodes reading several inputs (may be empty). Written
+ *  into buf (NUL-terminated, `capacity` bytes); *needed receives the bytes required. With capacity 0 (buf may
+ *  be NULL) the call only reports *needed. Fails with LRP_ERR_SHAPE when a non-zero capacity is too small
+ *  (buf unchanged). */
+lrp_status lrp_layer_kinds(char *buf, int64_t capacity, int64_t *needed);
 
 /** Adds a node that becomes the model's output: a layer (described and given parameters as for
  *  lrp_model_append) or a merge node "Add" (element-wise sum) or "Concatenate" (along the last axis), reading

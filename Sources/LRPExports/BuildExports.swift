@@ -84,3 +84,19 @@ public func lrp_layer_set_parameter(_ model: OpaquePointer?, _ layer: Int32, _ n
         }
     }
 }
+
+@_cdecl("lrp_layer_kinds")
+public func lrp_layer_kinds(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64,
+                            _ needed: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_layer_kinds") {
+        let needed = try required(needed, "needed")
+        let text = LayerKind.allCases.map { kind in
+            let flags = (kind.isToolbox ? ["toolbox"] : []) + (kind.isMerge ? ["merge"] : [])
+            return "\(kind.name)\t\(kind.form)\t\(flags.joined(separator: ","))"
+        }.joined(separator: "\n")
+        needed.pointee = Int64(text.utf8.count + 1)
+        if capacity > 0 {  // capacity 0 only asks for the size
+            try copyString(text, to: try required(buffer, "buf"), capacity: capacity, "the kind list")
+        }
+    }
+}

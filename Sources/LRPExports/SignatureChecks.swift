@@ -56,6 +56,7 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_train), type(of: LRPExports.lrp_train))
     same(type(of: CLRPHeader.lrp_evaluate), type(of: LRPExports.lrp_evaluate))
     same(type(of: CLRPHeader.lrp_array_keys), type(of: LRPExports.lrp_array_keys))
+    same(type(of: CLRPHeader.lrp_layer_kinds), type(of: LRPExports.lrp_layer_kinds))
     same(type(of: CLRPHeader.lrp_render_heatmap), type(of: LRPExports.lrp_render_heatmap))
     same(type(of: CLRPHeader.lrp_render_digit), type(of: LRPExports.lrp_render_digit))
     same(type(of: CLRPHeader.lrp_image_write), type(of: LRPExports.lrp_image_write))

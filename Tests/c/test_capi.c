@@ -69,6 +69,22 @@ int main(int argc, char **argv) {
     CHECK(lrp_array_rank(NULL) == -1 && lrp_array_count(NULL) == -1, "array queries of NULL");
     CHECK(lrp_array_shape(NULL) == NULL && lrp_array_data(NULL) == NULL, "array pointers of NULL");
 
+    /* The kinds of layer: asked for the size, then written; too small a buffer is refused and left alone. */
+    {
+        int64_t needed = 0;
+        CHECK(lrp_layer_kinds(NULL, 0, &needed) == LRP_OK && needed > 1, "kind list size: %s", lrp_last_error());
+        char *kinds = malloc((size_t)needed);
+        CHECK(kinds && lrp_layer_kinds(kinds, needed, &needed) == LRP_OK, "kind list: %s", lrp_last_error());
+        CHECK(kinds && strlen(kinds) + 1 == (size_t)needed, "kind list length");
+        CHECK(kinds && strstr(kinds, "Linear\tLinear m n\ttoolbox\n") == kinds, "Linear first, a toolbox layer: %s", kinds ? kinds : "(none)");
+        CHECK(kinds && strstr(kinds, "\nAdd\tAdd\tmerge\n") && strstr(kinds, "\nBatchNorm\tBatchNorm c\t\n"), "Add a merge, BatchNorm neither");
+        char small[8] = "unset";
+        expect_error("lrp_layer_kinds: buffer too small", lrp_layer_kinds(small, sizeof small, &needed), LRP_ERR_SHAPE, "kind list", NULL);
+        CHECK(strcmp(small, "unset") == 0, "buffer changed on failure");
+        expect_error("lrp_layer_kinds: needed NULL", lrp_layer_kinds(NULL, 0, NULL), LRP_ERR_ARGUMENT, "needed", NULL);
+        free(kinds);
+    }
+
     /* Files. */
     lrp_model *model = (lrp_model *)0x1;  /* must stay untouched on failure */
     char missing[4200];

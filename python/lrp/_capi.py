@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 3
+ABI_MINOR = 4
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -139,6 +139,7 @@ _SIGNATURES = {
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),
+    "lrp_layer_kinds": (_status, [c_char_p, c_int64, POINTER(c_int64)]),
     "lrp_array_free": (None, [_handle]),
     "lrp_array_rank": (c_int32, [_handle]),
     "lrp_array_shape": (POINTER(c_int64), [_handle]),
@@ -239,3 +240,17 @@ def new_shape():
 def read_shape(rank, buffer):
     """The tuple a function wrote into (rank, buffer)."""
     return tuple(int(d) for d in buffer[:rank.value])
+
+
+def layer_kinds():
+    """The kinds of node liblrp's header lines describe, as (name, form, flags) in the library's order; flags is
+    a set holding "toolbox" for the toolbox's eight layers and "merge" for nodes reading several inputs."""
+    needed = c_int64(0)
+    check(lib.lrp_layer_kinds(None, 0, ctypes.byref(needed)))
+    buffer = ctypes.create_string_buffer(max(needed.value, 1))
+    check(lib.lrp_layer_kinds(buffer, len(buffer), ctypes.byref(needed)))
+    kinds = []
+    for line in buffer.value.decode("utf-8").split("\n"):
+        name, form, flags = line.split("\t")
+        kinds.append((name, form, set(flags.split(",")) - {""}))
+    return kinds

@@ -143,3 +143,14 @@ def test_training_transform_and_errors_from_callbacks():
         nn.train(X, Y, iters=20, status=10, transform=broken, silent=True)
     with pytest.raises(lrp.LRPArgumentError, match="batch size 100"):
         nn.train(X, Y, iters=20, batchsize=100, silent=True)
+
+
+def test_module_classes_follow_the_librarys_layer_kinds():
+    from lrp import _capi, modules
+    kinds = _capi.layer_kinds()
+    assert [name for name, _, _ in kinds] == list(modules.BY_NAME)
+    assert modules.BY_NAME["Pad"] is modules.ZeroPadding and modules.BY_NAME["Linear"] is Linear
+    assert modules.TOOLBOX == (Linear, modules.Convolution, SumPool, MaxPool, Flatten, Rect, Tanh, SoftMax)
+    assert {name for name, _, flags in kinds if "merge" in flags} == {"Add", "Concatenate"}
+    forms = {name: form for name, form, _ in kinds}
+    assert forms["Linear"] == "Linear m n" and forms["SumPool"] == "SumPool ph pw sh sw"

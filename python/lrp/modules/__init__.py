@@ -22,13 +22,25 @@ from .lrn import LRN
 from .add import Add
 from .concatenate import Concatenate
 
-#: The toolbox's layer classes, by the names of its text format.
-TOOLBOX = (Linear, Convolution, SumPool, MaxPool, Flatten, Rect, Tanh, SoftMax)
+from .. import _capi
 
-#: The module class for each layer name of liblrp's header lines ("Pad" is ZeroPadding).
-BY_NAME = {cls.__name__: cls for cls in TOOLBOX + (AvgPool, Sigmoid, BatchNorm, GlobalAvgPool, Reshape, LRN, Add,
-                                                    Concatenate)}
-BY_NAME["Pad"] = ZeroPadding
+#: The Python class of each kind of node whose class is not named like the kind.
+_CLASS_NAMES = {"Pad": "ZeroPadding"}
+
+
+def _class_of(kind):
+    cls = globals().get(_CLASS_NAMES.get(kind, kind))
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise ImportError("liblrp (%s) has layers of kind %s, which lrp.modules has no class for"
+                          % (_capi.library_path, kind))
+    return cls
+
+
+#: The module class for each layer name of liblrp's header lines, from the library's list of kinds.
+BY_NAME = {name: _class_of(name) for name, _, _ in _capi.layer_kinds()}
+
+#: The toolbox's layer classes (what its text format holds), as the library marks them.
+TOOLBOX = tuple(BY_NAME[name] for name, _, flags in _capi.layer_kinds() if "toolbox" in flags)
 
 __all__ = ["Module", "Network", "Sequential", "Graph", "Linear", "Convolution", "SumPool", "MaxPool", "AvgPool",
            "Flatten", "Rect", "Tanh", "Sigmoid", "SoftMax", "BatchNorm", "ZeroPadding", "GlobalAvgPool", "Reshape",
