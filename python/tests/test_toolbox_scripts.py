@@ -38,6 +38,8 @@ TRAINING = {"training_test.py", "cnn_training_test.py"}
 #: Lines whose numbers are times (masked before comparing); in the training scripts every number is random.
 VOLATILE = re.compile(r"^\s+(old|new|aware):|^Computation of \d+ heatmaps")
 NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
+NONFINITE = re.compile(r"\b-?(nan|inf)\b")
+NEW_BEST = "    New loss-optimal parameter set encountered"
 
 
 def toolbox_folder():
@@ -130,7 +132,9 @@ def run(layout, side, script):
 
 def normalized(script, lines):
     if script in TRAINING:
-        return [NUMBER.sub("#", line) for line in lines]
+        # Random initialization and batches: every number, a diverged loss (nan, inf) and whether a status found a
+        # new best loss differ from run to run.
+        return [NONFINITE.sub("#", NUMBER.sub("#", line)) for line in lines if not line.startswith(NEW_BEST)]
     return [NUMBER.sub("#", line) if VOLATILE.search(line) else line for line in lines]
 
 
@@ -180,8 +184,11 @@ def test_script_runs_unchanged_on_our_modules(layout, script):
         text = "\n".join(lines)
         assert lines[:4] == ["loading np-formatted data from ../data/MNIST/%s.npy" % name for name in
                              ("train_images", "train_labels", "test_images", "test_labels")]
-        assert re.search(r"^batch# 25, lrate 0\.001, l1-loss \d", text, re.M)
-        assert re.search(r"^Accuracy after 250 iterations on validation set: [\d.]+% \(l1-loss: [\d.]+\)$", text, re.M)
+        # The loss is printed with {:.4}: this LeNet-5 diverges for about half of the random initializations, in the
+        # reference as in ours (e.g. numpy seed 12: nan there, 3.8e+112 here), and then prints nan or 1e+73.
+        loss = r"(nan|inf|\d+(\.\d+)?(e[-+]\d+)?)"
+        assert re.search(r"^batch# 25, lrate 0\.001, l1-loss " + loss + "$", text, re.M)
+        assert re.search(r"^Accuracy after 250 iterations on validation set: [\d.]+% \(l1-loss: " + loss + r"\)$", text, re.M)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
