@@ -396,7 +396,9 @@ void lrp_training_options_init(lrp_training_options *options);
 /** Trains the model in place as the toolbox's Sequential.train: each iteration draws batch_size distinct
  *  samples of x (N×…), runs forward, backward(Ypred − Y) and update(rate·factor); every `status` iterations
  *  it evaluates accuracy and l1 loss on (x_val, y_val) — or on (x, y) when x_val is NULL — and keeps the
- *  parameters with the lowest loss; the model ends with those. y (and y_val) hold one row of targets per
+ *  parameters with the lowest loss; the model ends with those — as in the toolbox, the parameters before the
+ *  first iteration count as a state with loss +inf, so with fewer iterations than `status` the model ends
+ *  unchanged (best iteration 0). y (and y_val) hold one row of targets per
  *  sample, shaped like the model's output. options NULL: the defaults. result may be NULL.
  *  If training fails part way, the best parameters so far are restored before the error is returned. */
 lrp_status lrp_train(lrp_model *model, const double *x, int32_t x_rank, const int64_t *x_shape,

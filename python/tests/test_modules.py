@@ -122,6 +122,21 @@ def test_training_reaches_accuracy_and_is_reproducible(capsys):
     assert np.array_equal(a.modules[0].W, b.modules[0].W), "same seed, same training"
 
 
+def test_training_shorter_than_one_status_ends_with_the_initial_parameters(capsys):
+    # As the toolbox's train: the state before the first iteration is the best one until a status finds a lower
+    # loss, so with iters < status no status runs and the model is reset to it.
+    np.random.seed(3)
+    X = np.random.rand(50, 4)
+    Y = np.eye(2)[(X[:, 0] > X[:, 1]).astype(int)]
+    net = Sequential([Linear(4, 2), SoftMax()])
+    before = net.modules[0].W.copy()
+    net.train(X, Y, iters=20, status=250, lrate=0.1, seed=1)
+    assert np.array_equal(net.modules[0].W, before)
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Setting network parameters to best encountered network state with 0.0% accuracy and a loss of inf from "
+        "iteration 0.")
+
+
 def test_training_transform_and_errors_from_callbacks():
     np.random.seed(8)
     X = np.random.rand(50, 3)
