@@ -76,7 +76,10 @@ struct ImportErrorTests {
                            kind: Self.isShape, ["layer 'dense' (Dense)", "the kernel is 36×3", "7 units"])
         Self.expectFailure(weights, try folder.write("broken.json", String(json.prefix(200))),
                            kind: Self.isFormat, ["broken.json", "JSON line"])
-        Self.expectFailure(weights, try folder.write("list.json", "[1, 2]"), kind: Self.isFormat, ["class_name"])
+        Self.expectFailure(weights, try folder.write("list.json", "[1, 2]"), kind: Self.isFormat, ["list.json", "class_name"])
+        // The architecture is read before the weights: its errors name it, even when the weights are missing.
+        Self.expectFailure(folder.url.appendingPathComponent("absent.h5").path, try folder.write("architecture-first.json", "[1, 2]"),
+                           kind: Self.isFormat, ["architecture-first.json", "class_name"])
     }
 
     // MARK: Caffe

@@ -24,25 +24,27 @@ public struct KerasModelFormat: ModelFormat {
             }
             (weights, architecture) = (companion, path)
         }
-        let config: JSON? = try architecture.map { file in
+        // A given architecture is parsed first: its errors name its file, and come before the helper process
+        // is started for the weights.
+        let given: KerasArchitecture? = try architecture.map { file in
             let bytes = try FileIO.read(file)
-            return try withContext("'\(file)'") { try JSON(parsing: bytes) }
+            return try withContext("'\(file)'") { try KerasArchitecture(try JSON(parsing: bytes)) }
         }
         return try HDF5File.read(path: weights) { file in
             try withContext("'\(weights)'") {
                 if let version = try? file.string("/", "keras_version"), version.hasPrefix("1.") {
                     throw LRPError.unsupported("Keras \(version) files are not supported (Keras 2 and 3 are)")
                 }
-                let json: JSON
-                if let config {
-                    json = config
+                let architecture: KerasArchitecture
+                if let given {
+                    architecture = given
                 } else {
                     guard file.hasAttribute("/", "model_config") else {
                         throw LRPError.argument("holds weights only (no model_config attribute); give the architecture JSON (model.to_json()) as well")
                     }
-                    json = try withContext("model_config") { try JSON(parsing: try file.string("/", "model_config")) }
+                    let json = try withContext("model_config") { try JSON(parsing: try file.string("/", "model_config")) }
+                    architecture = try KerasArchitecture(json)
                 }
-                let architecture = try KerasArchitecture(json)
                 let store = try KerasWeights(file)
                 return try KerasImporter.build(architecture, options: options) { try store.weights(of: $0) }
             }
