@@ -18,7 +18,7 @@ final class TemporaryFolder {
     @discardableResult
     func write(_ name: String, _ text: String) throws -> String {
         let p = path(name)
-        try text.write(toFile: p, atomically: false, encoding: .utf8)  // atomically: Foundation leaves a TemporaryDirectory.* in /tmp per call
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }
 
