@@ -130,56 +130,89 @@ public struct Pooling: Sendable {
             case .receptiveField: kinds.append(4); sources.append(xp)
             }
         }
+        let (kind0, source0) = (kinds[0], sources[0])
         withExtendedLifetime(tensors) {
             w.forEachPart { windows in
                 let scratch = Workspace()
                 let sums = scratch.buffer(0, h * d), back = scratch.buffer(1, h * d), weights = scratch.buffer(2, t * h)
                 let shares = scratch.buffer(3, t * d)
+                var lastWeight = Double.nan
                 for window in windows {
                     let o = window * d, weight = scale(w, window)
-                    for k in 0..<t { for m in 0..<h { weights[k * h + m] = terms[k].weight(weight, offsets[m]) } }
+                    if weight != lastWeight {  // the modified weights change only with the window's scale
+                        for k in 0..<t { for m in 0..<h { weights[k * h + m] = terms[k].weight(weight, offsets[m]) } }
+                        lastWeight = weight
+                    }
                     for m in 0..<h { (sums + m * d).update(repeating: kinds[m] == 4 ? windowSize : 0, count: d) }
-                    w.forEachPixel(window) { p in
-                        for m in 0..<h {
-                            let row = sums + m * d, src = sources[m] + p
-                            switch kinds[m] {
-                            case 0: for c in 0..<d { row[c] += Swift.max(src[c], 0) }
-                            case 1: for c in 0..<d { row[c] += Swift.min(src[c], 0) }
-                            case 4: break
-                            default: for c in 0..<d { row[c] += src[c] }
+                    if h == 1 {
+                        // One half (the toolbox's rules, LRP-ε): no per-pixel look-ups of the halves.
+                        switch kind0 {
+                        case 0: w.forEachPixel(window) { p in let src = source0 + p; for c in 0..<d { sums[c] += Swift.max(src[c], 0) } }
+                        case 1: w.forEachPixel(window) { p in let src = source0 + p; for c in 0..<d { sums[c] += Swift.min(src[c], 0) } }
+                        case 4: break
+                        default: w.forEachPixel(window) { p in let src = source0 + p; for c in 0..<d { sums[c] += src[c] } }
+                        }
+                    } else {
+                        w.forEachPixel(window) { p in
+                            for m in 0..<h {
+                                let row = sums + m * d, src = sources[m] + p
+                                switch kinds[m] {
+                                case 0: for c in 0..<d { row[c] += Swift.max(src[c], 0) }
+                                case 1: for c in 0..<d { row[c] += Swift.min(src[c], 0) }
+                                case 4: break
+                                default: for c in 0..<d { row[c] += src[c] }
+                                }
                             }
                         }
                     }
-                    // Per term, channels innermost: the denominators, then R's shares in place of them.
-                    for k in 0..<t {
-                        let share = shares + k * d, (bias, coefficient) = (biases[k], coefficients[k])
-                        let (stabilizer, mask) = (stabilizers[k], masks[k])
-                        for c in 0..<d { share[c] = bias }
-                        for m in 0..<h {
-                            let wkm = weights[k * h + m], row = sums + m * d
-                            for c in 0..<d { share[c] += wkm * row[c] }
-                        }
-                        for c in 0..<d {
-                            share[c] = mask.keeps(yp[o + c]) ? stabilizer.divide(coefficient * rp[o + c], share[c]) : 0
-                        }
-                    }
-                    for m in 0..<h {
-                        let row = back + m * d
-                        for c in 0..<d { row[c] = 0 }
+                    if h == 1 && t == 1 {
+                        // One half, one term: D = bias + w·sum, s and w·s in place of the sums (the same operations
+                        // as below, without their copies).
+                        let (w0, b0) = (weights[0], biases[0])
+                        if !(w0 == 1 && b0 == 0) { for c in 0..<d { sums[c] = b0 + w0 * sums[c] } }
+                        RuleTerms.shares(sums, r: rp + o, z: yp + o, count: d, coefficient: coefficients[0],
+                                         stabilizer: stabilizers[0], mask: masks[0])
+                        if w0 != 1 { for c in 0..<d { sums[c] = 0 + w0 * sums[c] } }
+                        back.update(from: sums, count: d)
+                    } else {
+                        // Per term, channels innermost: the denominators, then R's shares in place of them.
                         for k in 0..<t {
-                            let wkm = weights[k * h + m], share = shares + k * d
-                            for c in 0..<d { row[c] += wkm * share[c] }
+                            let share = shares + k * d, (bias, coefficient) = (biases[k], coefficients[k])
+                            let (stabilizer, mask) = (stabilizers[k], masks[k])
+                            for c in 0..<d { share[c] = bias }
+                            for m in 0..<h {
+                                let wkm = weights[k * h + m], row = sums + m * d
+                                for c in 0..<d { share[c] += wkm * row[c] }
+                            }
+                            RuleTerms.shares(share, r: rp + o, z: yp + o, count: d, coefficient: coefficient, stabilizer: stabilizer, mask: mask)
+                        }
+                        for m in 0..<h {
+                            let row = back + m * d
+                            for c in 0..<d { row[c] = 0 }
+                            for k in 0..<t {
+                                let wkm = weights[k * h + m], share = shares + k * d
+                                for c in 0..<d { row[c] += wkm * share[c] }
+                            }
                         }
                     }
-                    w.forEachPixel(window) { p in
-                        let dst = out + p
-                        for m in 0..<h {
-                            let row = back + m * d, src = sources[m] + p
-                            switch kinds[m] {
-                            case 0: for c in 0..<d { dst[c] += Swift.max(src[c], 0) * row[c] }
-                            case 1: for c in 0..<d { dst[c] += Swift.min(src[c], 0) * row[c] }
-                            case 4: for c in 0..<d { dst[c] += row[c] }
-                            default: for c in 0..<d { dst[c] += src[c] * row[c] }
+                    if h == 1 {
+                        switch kind0 {
+                        case 0: w.forEachPixel(window) { p in let (src, dst) = (source0 + p, out + p); for c in 0..<d { dst[c] += Swift.max(src[c], 0) * back[c] } }
+                        case 1: w.forEachPixel(window) { p in let (src, dst) = (source0 + p, out + p); for c in 0..<d { dst[c] += Swift.min(src[c], 0) * back[c] } }
+                        case 4: w.forEachPixel(window) { p in let dst = out + p; for c in 0..<d { dst[c] += back[c] } }
+                        default: w.forEachPixel(window) { p in let (src, dst) = (source0 + p, out + p); for c in 0..<d { dst[c] += src[c] * back[c] } }
+                        }
+                    } else {
+                        w.forEachPixel(window) { p in
+                            let dst = out + p
+                            for m in 0..<h {
+                                let row = back + m * d, src = sources[m] + p
+                                switch kinds[m] {
+                                case 0: for c in 0..<d { dst[c] += Swift.max(src[c], 0) * row[c] }
+                                case 1: for c in 0..<d { dst[c] += Swift.min(src[c], 0) * row[c] }
+                                case 4: for c in 0..<d { dst[c] += row[c] }
+                                default: for c in 0..<d { dst[c] += src[c] * row[c] }
+                                }
                             }
                         }
                     }

@@ -167,6 +167,7 @@ struct AffineMap {
         let stackedK = halves.count * k
         if halves.count == 1, rule.terms.count == 1, rule.terms[0].unmodified {
             stackedBlock(r, x, z, into: result, outputs: 0..<m, rule: rule, halves: halves, weights: nil)
+            weightByHalf(halves[0].element, x, result)
             return result
         }
         let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
@@ -175,6 +176,7 @@ struct AffineMap {
             let v = modifiedWeights(rule, halves: halves, outputs: block)
             v.withUnsafeBufferPointer { stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves, weights: $0.baseAddress) }
         }
+        if halves.count == 1 { weightByHalf(halves[0].element, x, result) }
         return result
     }
 
@@ -196,6 +198,45 @@ struct AffineMap {
             }
         }
         return v
+    }
+
+    /// The stacked input [h_0 | h_1 | …] of patch rows `rows` (a pointer into x itself when `direct`).
+    private func stackedInput(_ xp: UnsafePointer<Double>, _ rows: Range<Int>, _ halves: [(offset: Int, element: RuleTerms.Half)],
+                              direct: Bool, _ workspace: Workspace) -> UnsafePointer<Double> {
+        let k = geometry.patchSize, n = rows.count, stackedK = halves.count * k
+        let xc = patches(xp, rows, workspace.buffer(0, n * k))
+        if direct { return xc }
+        let stacked = workspace.buffer(1, n * stackedK)
+        for (h, half) in halves.enumerated() {
+            switch half.element {
+            case .positive:
+                for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.max(xc[p * k + i], 0) } }
+            case .negative:
+                for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.min(xc[p * k + i], 0) } }
+            case .input:
+                for p in 0..<n { (stacked + p * stackedK + h * k).update(from: xc + p * k, count: k) }
+            case .receptiveField:
+                for p in 0..<n { (stacked + p * stackedK + h * k).update(repeating: 1, count: k) }
+            case .tensor(let t):
+                let tc = patches(t.pointer, rows, workspace.buffer(4, n * k))
+                for p in 0..<n { (stacked + p * stackedK + h * k).update(from: tc + p * k, count: k) }
+            }
+        }
+        return UnsafePointer(stacked)
+    }
+
+    /// result ⊙= h(x) for a rule's one half (ones over the receptive field change nothing).
+    private func weightByHalf(_ half: RuleTerms.Half, _ x: Tensor, _ result: Tensor) {
+        let (xp, out) = (x.pointer, result.mutablePointer)
+        Parallel.forEachPart(x.count, grain: Parallel.elementGrain) { part in
+            switch half {
+            case .positive: for i in part { out[i] *= Swift.max(xp[i], 0) }
+            case .negative: for i in part { out[i] *= Swift.min(xp[i], 0) }
+            case .input: for i in part { out[i] *= xp[i] }
+            case .tensor(let t): let tp = t.pointer; for i in part { out[i] *= tp[i] }
+            case .receptiveField: break
+            }
+        }
     }
 
     /// The share of output units `block` in a stacked rule's relevance, added into `result`; `modified` is V
@@ -234,6 +275,10 @@ struct AffineMap {
         } else {
             direct = false
         }
+        // With one half, h(x_i) is the same in every patch that reads x_i: the relevance is weighted by it once,
+        // after col2im (`weightByHalf`), and the input is gathered only where denominators are multiplied out.
+        let single = halves.count == 1
+        let needsInput = !single || (!constant && productCols > 0)
         let firstOutput = block.lowerBound
         let masks = terms.map(\.mask), stabilizers = terms.map(\.stabilizer), coefficients = terms.map(\.coefficient)
         stackedBias.withUnsafeBufferPointer { sb in
@@ -241,35 +286,13 @@ struct AffineMap {
             guard let biasPointer = sb.baseAddress, let constantPointer = cb.baseAddress else { return }
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
-                let xc = patches(xp, rows, workspace.buffer(0, n * k))
-                // The stacked input [h_0 | h_1 | …] of the chunk.
-                let a: UnsafePointer<Double>
-                if direct {
-                    a = xc
-                } else {
-                    let stacked = workspace.buffer(1, n * stackedK)
-                    for (h, half) in halves.enumerated() {
-                        switch half.element {
-                        case .positive:
-                            for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.max(xc[p * k + i], 0) } }
-                        case .negative:
-                            for p in 0..<n { for i in 0..<k { stacked[p * stackedK + h * k + i] = Swift.min(xc[p * k + i], 0) } }
-                        case .input:
-                            for p in 0..<n { (stacked + p * stackedK + h * k).update(from: xc + p * k, count: k) }
-                        case .receptiveField:
-                            for p in 0..<n { (stacked + p * stackedK + h * k).update(repeating: 1, count: k) }
-                        case .tensor(let t):
-                            let tc = patches(t.pointer, rows, workspace.buffer(4, n * k))
-                            for p in 0..<n { (stacked + p * stackedK + h * k).update(from: tc + p * k, count: k) }
-                        }
-                    }
-                    a = UnsafePointer(stacked)
-                }
+                // The stacked input [h_0 | h_1 | …] of the chunk, where the denominators or the weighting need it.
+                let a: UnsafePointer<Double>? = needsInput ? stackedInput(xp, rows, halves, direct: direct, workspace) : nil
                 // The denominators D_t of the terms multiplied out, bias included.
                 let zc = workspace.buffer(2, n * cols)
                 if constant {
                     for p in 0..<n { (zc + p &* cols).update(from: constantPointer, count: productCols) }
-                } else if productCols > 0 {
+                } else if productCols > 0, let a {
                     BLAS.gemm(m: n, n: productCols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
                     for p in 0..<n {
                         let row = zc + p &* cols
@@ -292,25 +315,30 @@ struct AffineMap {
                     for t in 0..<terms.count {
                         let (mask, stabilizer, coefficient) = (masks[t], stabilizers[t], coefficients[t])
                         let tRow = row + t &* mb
-                        for c in 0..<mb {
-                            tRow[c] = mask.keeps(zRow[c]) ? stabilizer.divide(coefficient * rRow[c], tRow[c]) : 0
-                        }
+                        RuleTerms.shares(tRow, r: rRow, z: zRow, count: mb, coefficient: coefficient, stabilizer: stabilizer, mask: mask)
                     }
                 }
                 // back = s·Vᵀ: per patch and half, Σ_t Σ_j weight_t(w_ij, h)·s_tj.
+                if single && geometry.patchesAreInput {
+                    // Rows of the input: the product lands in the result (weighted by the half afterwards).
+                    BLAS.gemm(transposeB: true, m: n, n: k, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
+                              beta: 1, c: out + rows.lowerBound &* k, ldc: k)
+                    return
+                }
                 let back = workspace.buffer(3, n * stackedK)
                 BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
                           beta: 0, c: back, ldc: stackedK)
-                // Weight by the halves, Σ_h h(x)⊙back_h, compacted to K values per row.
-                // Halves outermost so the inner loops run over contiguous K values; dst only overwrites values of
-                // this row's first half (already read) or of earlier rows.
-                let aStride = direct ? k : stackedK
-                for p in 0..<n {
-                    let bRow = back + p &* stackedK, aRow = a + p &* aStride, dst = back + p &* k
-                    for i in 0..<k { dst[i] = aRow[i] * bRow[i] }
-                    for h in 1..<Swift.max(1, halves.count) {
-                        let ah = aRow + h &* k, bh = bRow + h &* k
-                        for i in 0..<k { dst[i] += ah[i] * bh[i] }
+                if !single, let a {
+                    // Weight by the halves, Σ_h h(x)⊙back_h, compacted to K values per row.
+                    // Halves outermost so the inner loops run over contiguous K values; dst only overwrites values
+                    // of this row's first half (already read) or of earlier rows.
+                    for p in 0..<n {
+                        let bRow = back + p &* stackedK, aRow = a + p &* stackedK, dst = back + p &* k
+                        for i in 0..<k { dst[i] = aRow[i] * bRow[i] }
+                        for h in 1..<halves.count {
+                            let ah = aRow + h &* k, bh = bRow + h &* k
+                            for i in 0..<k { dst[i] += ah[i] * bh[i] }
+                        }
                     }
                 }
                 geometry.scatterAdd(back, rows: rows, into: out)

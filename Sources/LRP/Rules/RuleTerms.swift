@@ -200,6 +200,21 @@ struct RuleTerms {
         }
     }
 
+    /// s_c = coefficient·mask(z_c)·R_c / stabilize(D_c) for c in 0..<count, in place of the denominators D (the
+    /// common case, LRP-ε's form on every output, without a switch per value).
+    @inline(__always)
+    static func shares(_ d: UnsafeMutablePointer<Double>, r: UnsafePointer<Double>, z: UnsafePointer<Double>, count: Int,
+                       coefficient: Double, stabilizer: Stabilizer, mask: Mask) {
+        if case .all = mask, case .signed(let e) = stabilizer {
+            for c in 0..<count {
+                let v = d[c]
+                d[c] = coefficient * r[c] / (v + (v >= 0 ? e : -e))
+            }
+            return
+        }
+        for c in 0..<count { d[c] = mask.keeps(z[c]) ? stabilizer.divide(coefficient * r[c], d[c]) : 0 }
+    }
+
     /// The halves that are not zero for input `x`, with their positions in `halves`: x⁺ of an input without
     /// positives (x⁻ without negatives, e.g. after a Rect) is left out.
     func halvesUsed(by x: Tensor) -> [(offset: Int, element: Half)] {
