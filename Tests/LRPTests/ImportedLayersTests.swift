@@ -23,6 +23,11 @@ let paddedConvCases = [
     PaddedConvCase(input: [2, 6, 6, 4], hf: 3, wf: 3, nf: 6, sh: 1, sw: 1,
                    placement: WindowPlacement(padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)), groups: 2,
                    pads: (1, 1, 1, 1), out: (6, 6), note: "Caffe pad 1, groups 2"),
+    // Padding wider than the kernel: whole windows lie in the padding (found by the prototxt fuzz target, where
+    // such windows trapped in im2col and wrote past their patch row).
+    PaddedConvCase(input: [1, 4, 3, 2], hf: 2, wf: 2, nf: 3, sh: 1, sw: 2,
+                   placement: WindowPlacement(padding: .explicit(top: 3, bottom: 4, left: 5, right: 3)), groups: 1,
+                   pads: (3, 4, 5, 3), out: (10, 5), note: "padding wider than the kernel"),
 ]
 
 @Suite("Layers for imported models against slow implementations")

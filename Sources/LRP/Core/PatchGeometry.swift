@@ -246,13 +246,16 @@ struct WindowGeometry: Sendable, Equatable {
     /// The window rows (0 ..< hf) that fall inside the input for a window starting at input row `row`.
     @inline(__always)
     func insideRows(_ row: Int) -> Range<Int> {
-        Swift.max(0, -row)..<Swift.max(Swift.max(0, -row), Swift.min(windowHeight, inputHeight - row))
+        // Both bounds within 0...hf, also for windows wholly in the padding (padding wider than the window).
+        let lower = Swift.min(windowHeight, Swift.max(0, -row))
+        return lower..<Swift.max(lower, Swift.min(windowHeight, inputHeight - row))
     }
 
     /// The window columns (0 ..< wf) inside the input for a window starting at input column `column`.
     @inline(__always)
     func insideColumns(_ column: Int) -> Range<Int> {
-        Swift.max(0, -column)..<Swift.max(Swift.max(0, -column), Swift.min(windowWidth, inputWidth - column))
+        let lower = Swift.min(windowWidth, Swift.max(0, -column))
+        return lower..<Swift.max(lower, Swift.min(windowWidth, inputWidth - column))
     }
 
     /// Calls `body(n, oh, ow)` for each window in `rows` (output pixels numbered n·Hout·Wout + oh·Wout + ow).
