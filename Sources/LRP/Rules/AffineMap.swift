@@ -152,8 +152,9 @@ struct AffineMap {
     /// The halves of the input sit side by side in one stacked patch matrix [h_0 | h_1 | …] and the terms'
     /// modified weights stack as V (rows: halves × K, columns: terms × outputs), so each chunk takes one
     /// product for all denominators and one for the relevance. An x⁺ or x⁻ half that is zero everywhere is
-    /// left out (after a Rect only x⁺ remains). The relevance is weighted by the halves per patch before col2im,
-    /// so no input-sized temporaries are needed. Outputs are taken in blocks whose part of V stays within
+    /// left out (after a Rect only x⁺ remains). With several halves the relevance is weighted by them per patch
+    /// before col2im, so no input-sized temporaries are needed; with one, once after it (h(x_i) is the same in
+    /// every patch). Outputs are taken in blocks whose part of V stays within
     /// `chunkBudget` values; each block's share of the relevance simply adds up.
     ///
     /// Two cases cost less: a rule on the layer itself (simple, epsilon, norm) reads W as it is and takes its
