@@ -34,11 +34,7 @@ public func lrp_array_keys(_ path: UnsafePointer<CChar>?, _ format: UnsafePointe
         let path = try string(path, "path")
         let needed = try required(needed, "needed")
         let keys = try ArrayFormats.keys(path: path, format: optionalString(format))
-        let text = keys.joined(separator: "\n")
-        needed.pointee = Int64(text.utf8.count + 1)
-        if capacity > 0 {  // capacity 0 only asks for the size
-            try copyString(text, to: try required(buffer, "buf"), capacity: capacity, "the key list")
-        }
+        try reportString(keys.joined(separator: "\n"), to: buffer, capacity: capacity, needed: needed, "the key list")
     }
 }
 

@@ -94,9 +94,6 @@ public func lrp_layer_kinds(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: 
             let flags = (kind.isToolbox ? ["toolbox"] : []) + (kind.isMerge ? ["merge"] : [])
             return "\(kind.name)\t\(kind.form)\t\(flags.joined(separator: ","))"
         }.joined(separator: "\n")
-        needed.pointee = Int64(text.utf8.count + 1)
-        if capacity > 0 {  // capacity 0 only asks for the size
-            try copyString(text, to: try required(buffer, "buf"), capacity: capacity, "the kind list")
-        }
+        try reportString(text, to: buffer, capacity: capacity, needed: needed, "the kind list")
     }
 }

@@ -49,6 +49,14 @@ func copyString(_ text: String, to buffer: UnsafeMutablePointer<CChar>, capacity
     for (i, c) in utf8.enumerated() { buffer[i] = c }
 }
 
+/// The "needed / capacity 0 only asks" protocol of list functions (lrp_array_keys, lrp_layer_kinds): the bytes
+/// `text` needs with its NUL into `needed`, and the text into `buffer` unless `capacity` is 0.
+func reportString(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: Int64,
+                  needed: UnsafeMutablePointer<Int64>, _ what: String) throws {
+    needed.pointee = Int64(text.utf8.count + 1)
+    if capacity > 0 { try copyString(text, to: try required(buffer, "buf"), capacity: capacity, what) }
+}
+
 /// A caller's input batch: `rank` dims in `dims`, values copied from `x`.
 func input(_ x: UnsafePointer<Double>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?, _ name: String = "x") throws -> Tensor {
     let x = try required(x, name)

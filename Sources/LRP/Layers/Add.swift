@@ -35,9 +35,7 @@ public struct Add: MergeLayer {
         guard !overflow else { throw LRPError.memory("Add of \(k) inputs of \(n) values is too large") }
         let joined = try Tensor.uninitialized([joinedCount])
         for (i, x) in xs.enumerated() { (joined.mutablePointer + i * n).update(from: x.pointer, count: n) }
-        guard let terms = try RuleTerms.make(rule, input: joined, channels: xs[0].shape.last ?? 1, on: .affine) else {
-            throw LRPError.unsupported("rule \(rule) on Add")
-        }
+        let terms = try RuleTerms.make(rule, input: joined, channels: xs[0].shape.last ?? 1, on: .affine)
         let sparse = SparseAffine(outputCount: n, connections: { j, visit in for i in 0..<k { visit(i * n + j, 1) } }, bias: { _ in 0 })
         let all = try sparse.relevance(try r.reshaped([n]), input: joined, output: try y.reshaped([n]), terms: terms)
         return try xs.enumerated().map { i, x in try Tensor(shape: x.shape, data: Array(UnsafeBufferPointer(start: all.pointer + i * n, count: n))) }

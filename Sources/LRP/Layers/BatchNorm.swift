@@ -75,7 +75,7 @@ public struct BatchNorm: Layer {
         if rule == .pass { return try r.reshaped(x.shape) }
         // The diagonal map: output i reads input i with weight scale_c and bias shift_c.
         let (s, b, c) = (scale.pointer, shift.pointer, channels)
-        guard let terms = try RuleTerms.make(rule, input: x, channels: c, on: .affine) else { throw LRPError.unsupported("rule \(rule) on \(header)") }
+        let terms = try RuleTerms.make(rule, input: x, channels: c, on: .affine)
         let sparse = SparseAffine(outputCount: x.count, connections: { j, visit in visit(j, s[j % c]) }, bias: { b[$0 % c] })
         return try sparse.relevance(try r.reshaped(x.shape), input: x, output: y, terms: terms)
     }

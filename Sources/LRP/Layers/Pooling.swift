@@ -89,9 +89,7 @@ public struct Pooling: Sendable {
     func sumRelevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule, layer: String,
                       scale: @escaping (Windows, Int) -> Double) throws -> Tensor {
         if rule == .pass { throw LRPError.argument("the pass rule is for element-wise and reshaping layers; \(layer) needs an LRP rule") }
-        guard let terms = try RuleTerms.make(rule, input: x, channels: x.shape.last ?? 1, on: .pool) else {
-            throw LRPError.unsupported("rule \(rule) on \(layer)")
-        }
+        let terms = try RuleTerms.make(rule, input: x, channels: x.shape.last ?? 1, on: .pool)
         return try termsRelevance(r, input: x, output: y, terms: terms, scale: terms.readsPoolsAsSums ? { _, _ in 1 } : scale)
     }
 

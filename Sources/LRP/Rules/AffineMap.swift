@@ -106,10 +106,7 @@ struct AffineMap {
     func relevance(_ r: Tensor, input x: Tensor, output z: Tensor, rule: Rule) throws -> Tensor {
         if rule.isGradientFamily { return try inputGradient(r, x) }
         if rule == .pass { throw LRPError.argument("the pass rule is for element-wise layers; a layer with weights needs an LRP rule") }
-        guard let terms = try RuleTerms.make(rule, input: x, channels: channelCount, on: .affine) else {
-            throw LRPError.unsupported("rule \(rule) on a Linear or Convolution layer")
-        }
-        return try stackedRule(r, x, z, terms)
+        return try stackedRule(r, x, z, try RuleTerms.make(rule, input: x, channels: channelCount, on: .affine))
     }
 
     /// The plain input gradient patchesᵀ(r·Wᵀ) (no toolbox scaling, no weight gradients).

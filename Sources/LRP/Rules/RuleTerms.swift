@@ -102,37 +102,30 @@ struct RuleTerms {
     /// True for the toolbox's rules, which read a pool as the plain sum of its window (see `Layers.pool`).
     var readsPoolsAsSums = false
 
-    /// The terms of `rule` on `layers` for an input `x` whose last axis has `channels` entries; nil for pass and
-    /// the gradient family, which are not LRP rules on affine maps.
-    static func make(_ rule: Rule, input x: Tensor, channels: Int, on layers: Layers) throws -> RuleTerms? {
+    /// The terms of `rule` on `layers` for an input `x` whose last axis has `channels` entries. Pass and the
+    /// gradient family are not LRP rules on affine maps (layers handle them before asking): an error.
+    static func make(_ rule: Rule, input x: Tensor, channels: Int, on layers: Layers) throws -> RuleTerms {
         func pos(_ w: Double) -> Double { Swift.max(w, 0) }
         func neg(_ w: Double) -> Double { Swift.min(w, 0) }
         let split: [Half] = [.positive, .negative]
         switch rule {
         case .simple:
             // R_i = Σ_j z_ij·R_j / (z_j + ε·sign(z_j)) with the toolbox's ε: 1e-16, or 1e-12 on pools.
-            var terms = RuleTerms(halves: [.input], terms: [.layer(.signed(layers == .pool ? 1e-12 : 1e-16))], complement: (0, 1))
-            terms.readsPoolsAsSums = true
-            return terms
+            return RuleTerms(halves: [.input], terms: [.layer(.signed(layers == .pool ? 1e-12 : 1e-16))], complement: (0, 1),
+                             readsPoolsAsSums: true)
         case .epsilon(let eps):
-            var terms = RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1))
-            terms.readsPoolsAsSums = true
-            return terms
+            return RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1), readsPoolsAsSums: true)
         case .norm(let eps):
             // zennit's Norm is LRP-ε with the output as it is (on pools: with their weights).
             return RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1))
         case .ww:
             // R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j over the whole receptive field, bias ignored; 0 where all w_ij = 0.
-            var terms = RuleTerms(halves: [.receptiveField], terms: [Term(weight: { w, _ in w * w }, bias: { _ in 0 }, coefficient: 1,
-                                                                          stabilizer: .zeroSafe(0), mask: .all)])
-            terms.readsPoolsAsSums = true
-            return terms
+            return RuleTerms(halves: [.receptiveField], terms: [Term(weight: { w, _ in w * w }, bias: { _ in 0 }, coefficient: 1,
+                                                                     stabilizer: .zeroSafe(0), mask: .all)], readsPoolsAsSums: true)
         case .flat:
             // R_i = Σ_j R_j / (number of positions in j's receptive field).
-            var terms = RuleTerms(halves: [.receptiveField], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
-                                                                          stabilizer: .zeroSafe(0), mask: .all)])
-            terms.readsPoolsAsSums = true
-            return terms
+            return RuleTerms(halves: [.receptiveField], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
+                                                                     stabilizer: .zeroSafe(0), mask: .all)], readsPoolsAsSums: true)
         case .alphabeta(let alpha):
             let beta = 1 - alpha
             var terms: [Term] = []
@@ -144,9 +137,7 @@ struct RuleTerms {
                 terms.append(Term(weight: { w, h in h == 0 ? neg(w) : pos(w) }, bias: neg, coefficient: beta,
                                   stabilizer: .fixed(-1e-16), mask: .all))
             }
-            var rule = RuleTerms(halves: split, terms: terms)
-            rule.readsPoolsAsSums = true
-            return rule
+            return RuleTerms(halves: split, terms: terms, readsPoolsAsSums: true)
         case .zplus(let eps):
             return RuleTerms(halves: split, terms: [Term(weight: { w, h in h == 0 ? pos(w) : neg(w) }, bias: pos, coefficient: 1,
                                                          stabilizer: .signed(eps), mask: .all)])
@@ -196,7 +187,7 @@ struct RuleTerms {
             }
             return RuleTerms(halves: [.tensor(a)], terms: terms)
         case .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
-            return nil
+            throw LRPError.unsupported("rule \(rule) is not an LRP rule on a layer with weights")
         }
     }
 

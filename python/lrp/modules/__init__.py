@@ -36,11 +36,13 @@ def _class_of(kind):
     return cls
 
 
+_KINDS = _capi.layer_kinds()
+
 #: The module class for each layer name of liblrp's header lines, from the library's list of kinds.
-BY_NAME = {name: _class_of(name) for name, _, _ in _capi.layer_kinds()}
+BY_NAME = {name: _class_of(name) for name, _, _ in _KINDS}
 
 #: The toolbox's layer classes (what its text format holds), as the library marks them.
-TOOLBOX = tuple(BY_NAME[name] for name, _, flags in _capi.layer_kinds() if "toolbox" in flags)
+TOOLBOX = tuple(BY_NAME[name] for name, _, flags in _KINDS if "toolbox" in flags)
 
 __all__ = ["Module", "Network", "Sequential", "Graph", "Linear", "Convolution", "SumPool", "MaxPool", "AvgPool",
            "Flatten", "Rect", "Tanh", "Sigmoid", "SoftMax", "BatchNorm", "ZeroPadding", "GlobalAvgPool", "Reshape",
