@@ -65,7 +65,10 @@ public func lrp_layer_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name:
     guarded("lrp_layer_parameter", model: model) { handle in
         let (data, rank, dims) = (try required(data, "data"), try required(rank, "rank"), try required(dims, "shape"))
         let tensor = try parameter(handle, layer, name)
-        data.pointee = tensor.unsafeStorageAddress
+        guard tensor.precision == .float64 else {
+            throw LRPError.argument("the model is \(tensor.precision): its parameters are floats, use lrp_layer_parameter_f32")
+        }
+        data.pointee = tensor.unsafeStorageAddress.assumingMemoryBound(to: Double.self)
         writeShape(tensor.shape, rank: rank, dims: dims)
     }
 }
@@ -79,9 +82,12 @@ public func lrp_layer_set_parameter(_ model: OpaquePointer?, _ layer: Int32, _ n
         guard count == Int64(tensor.count) else {
             throw LRPError.shape("parameter \(try string(name, "name")) of layer \(layer) has \(tensor.count) values (\(Shape.describe(tensor.shape))), got \(count)")
         }
-        tensor.withUnsafeMutableStorage { storage in
-            if let base = storage.baseAddress { base.update(from: data, count: storage.count) }
+        func store<T: Real>(_: T.Type) throws {
+            try tensor.withUnsafeMutableStorage(as: T.self) { storage in
+                for i in storage.indices { storage[i] = T(data[i]) }
+            }
         }
+        try tensor.precision.select(store(Double.self), store(Float.self))
     }
 }
 

@@ -52,7 +52,7 @@ final class ArrayHandle {
         shape = .allocate(capacity: Swift.max(1, tensor.rank))
         for (i, d) in tensor.shape.enumerated() { shape[i] = Int64(d) }
         data = .allocate(capacity: Swift.max(1, tensor.count))
-        tensor.withUnsafeBufferPointer { source in
+        tensor.withUnsafeBufferPointer(as: Double.self) { source in
             if let base = source.baseAddress { data.initialize(from: base, count: source.count) }
         }
     }

@@ -57,18 +57,21 @@ func reportString(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, capac
     if capacity > 0 { try copyString(text, to: try required(buffer, "buf"), capacity: capacity, what) }
 }
 
-/// A caller's input batch: `rank` dims in `dims`, values copied from `x`.
-func input(_ x: UnsafePointer<Double>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?, _ name: String = "x") throws -> Tensor {
+/// A caller's input batch: `rank` dims in `dims`, values copied from `x` (double or float) into a tensor of
+/// `precision` (the model's: the values are converted once, here).
+func input<T: Real>(_ x: UnsafePointer<T>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?, _ name: String = "x",
+                    precision: Precision = T.precision) throws -> Tensor {
     let x = try required(x, name)
     let (inputShape, count) = try shape(rank, dims, "input")
-    return try Tensor(shape: inputShape, copying: UnsafeBufferPointer(start: x, count: count))
+    return try Tensor(shape: inputShape, converting: UnsafeBufferPointer(start: x, count: count), to: precision)
 }
 
-/// A caller's flat array of `count` values (count ≥ 1), copied.
-func values(_ pointer: UnsafePointer<Double>?, _ count: Int64, _ name: String) throws -> Tensor {
+/// A caller's flat array of `count` values (count ≥ 1), copied into a tensor of `precision`.
+func values<T: Real>(_ pointer: UnsafePointer<T>?, _ count: Int64, _ name: String,
+                     precision: Precision = T.precision) throws -> Tensor {
     let p = try required(pointer, name)
     guard count >= 1 else { throw LRPError.shape("\(name) has \(count) values") }
-    return try Tensor(shape: [Int(count)], copying: UnsafeBufferPointer(start: p, count: Int(count)))
+    return try Tensor(shape: [Int(count)], converting: UnsafeBufferPointer(start: p, count: Int(count)), to: precision)
 }
 
 /// Checks that a caller's array of `count` values fits the output it belongs to.
@@ -78,27 +81,28 @@ func checkCount(_ count: Int64, _ name: String, fits output: Tensor) throws {
     }
 }
 
-/// The output buffers of a forward call, checked for NULL.
-struct OutputBuffers {
-    let values: UnsafeMutablePointer<Double>
+/// The output buffers of a forward call (double or float values), checked for NULL.
+struct OutputBuffers<T: Real> {
+    let values: UnsafeMutablePointer<T>
     let rank: UnsafeMutablePointer<Int32>
     let shape: UnsafeMutablePointer<Int64>
 }
 
-func outputBuffers(_ y: UnsafeMutablePointer<Double>?, _ rank: UnsafeMutablePointer<Int32>?,
-                   _ shape: UnsafeMutablePointer<Int64>?) throws -> OutputBuffers {
+func outputBuffers<T: Real>(_ y: UnsafeMutablePointer<T>?, _ rank: UnsafeMutablePointer<Int32>?,
+                            _ shape: UnsafeMutablePointer<Int64>?) throws -> OutputBuffers<T> {
     OutputBuffers(values: try required(y, "y"), rank: try required(rank, "y_rank"), shape: try required(shape, "y_shape"))
 }
 
 /// Writes a result and its shape to a forward call's buffers (capacity checked by the caller).
-func write(_ tensor: Tensor, to out: OutputBuffers, capacity: Int64) {
+func write<T: Real>(_ tensor: Tensor, to out: OutputBuffers<T>, capacity: Int64) {
     copy(tensor, to: out.values)
     writeShape(tensor.shape, rank: out.rank, dims: out.shape)
 }
 
-/// Copies a tensor's values to a caller's buffer (its capacity checked by the caller).
-func copy(_ tensor: Tensor, to destination: UnsafeMutablePointer<Double>) {
-    tensor.withUnsafeBufferPointer { source in
+/// Copies a tensor's values to a caller's buffer of doubles or floats, converting them where the precisions
+/// differ (its capacity checked by the caller).
+func copy<T: Real>(_ tensor: Tensor, to destination: UnsafeMutablePointer<T>) {
+    tensor.withUnsafeBufferPointer(as: T.self) { source in
         if let base = source.baseAddress { destination.update(from: base, count: source.count) }
     }
 }

@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// The matrix products of the library, through OpenBLAS's CBLAS. Matrices are row-major.
+/// The matrix products of the library, through OpenBLAS's CBLAS (dgemm, sgemm). Matrices are row-major.
 ///
 /// Every product runs on the calling thread: liblrp splits its work over `Parallel.threads` threads itself
 /// (`LRP_NUM_THREADS`), so OpenBLAS is set to one thread once, when liblrp first multiplies, and never changed
@@ -12,14 +12,14 @@ enum BLAS {
 
     /// C ← alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n and C m×n (row-major; lda, ldb, ldc are row
     /// strides). Dimensions are bounded by the callers' chunking, so they fit CBLAS's 32-bit integers.
-    static func gemm(
+    static func gemm<T: Real>(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
-        alpha: Double = 1,
-        a: UnsafePointer<Double>, lda: Int,
-        b: UnsafePointer<Double>, ldb: Int,
-        beta: Double = 0,
-        c: UnsafeMutablePointer<Double>, ldc: Int
+        alpha: T = 1,
+        a: UnsafePointer<T>, lda: Int,
+        b: UnsafePointer<T>, ldb: Int,
+        beta: T = 0,
+        c: UnsafeMutablePointer<T>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
@@ -31,13 +31,7 @@ enum BLAS {
             return
         }
         _ = oneThread
-        cblas_dgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
+        T.cblasGemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
     /// The largest row length (K, or outputs) a layer may have: CBLAS takes 32-bit sizes, and alphabeta

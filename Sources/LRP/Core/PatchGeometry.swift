@@ -55,7 +55,7 @@ struct PatchGeometry: Sendable, Equatable {
     }
 
     /// Copies patches `rows` (row-major, patchSize values each) from `x` into `out` (im2col).
-    func gather(_ x: UnsafePointer<Double>, rows: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+    func gather<T: Real>(_ x: UnsafePointer<T>, rows: Range<Int>, into out: UnsafeMutablePointer<T>) {
         let k = patchSize
         switch kind {
         case .dense:
@@ -96,7 +96,7 @@ struct PatchGeometry: Sendable, Equatable {
     }
 
     /// Adds patches `rows` from `cols` (row-major, patchSize values each) into the input-shaped `r` (col2im).
-    func scatterAdd(_ cols: UnsafePointer<Double>, rows: Range<Int>, into r: UnsafeMutablePointer<Double>) {
+    func scatterAdd<T: Real>(_ cols: UnsafePointer<T>, rows: Range<Int>, into r: UnsafeMutablePointer<T>) {
         let k = patchSize
         switch kind {
         case .dense:

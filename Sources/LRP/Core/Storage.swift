@@ -1,33 +1,43 @@
 import Glibc
 import Synchronization
 
-/// The memory of a tensor: `count` float64 values, 64-byte aligned, freed (or recycled) with the last
-/// reference. Large blocks go back to `BufferCache` instead of the system, so that repeated forward and
+/// The memory of a tensor: `count` values of one precision, 64-byte aligned, freed (or recycled) with the
+/// last reference. Large blocks go back to `BufferCache` instead of the system, so that repeated forward and
 /// relevance passes reuse memory rather than paying for fresh pages each time.
 final class Storage: @unchecked Sendable {
-    /// The first element.
-    let base: UnsafeMutablePointer<Double>
+    /// The first element's address.
+    let base: UnsafeMutableRawPointer
     /// The number of elements.
     let count: Int
+    /// The elements' type.
+    let precision: Precision
 
-    /// Uninitialized storage for `count` values; `LRPError.memory` when it cannot be had.
-    init(uninitialized count: Int) throws {
-        try Limits.checkAllocation(count, of: MemoryLayout<Double>.stride, "a tensor of \(count) float64 values")
+    /// Uninitialized storage for `count` values of `precision`; `LRPError.memory` when it cannot be had.
+    init(uninitialized count: Int, _ precision: Precision) throws {
+        try Limits.checkAllocation(count, of: precision.elementSize, "a tensor of \(count) \(precision) values")
         self.count = count
-        if let recycled = BufferCache.shared.take(count) {
+        self.precision = precision
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: precision.elementSize)
+        if !overflow, let recycled = BufferCache.shared.take(bytes) {
             base = recycled
             return
         }
-        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
         var raw: UnsafeMutableRawPointer?
         guard !overflow, posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            throw LRPError.memory("cannot allocate \(count) float64 values (\(count / (1 << 17)) MiB)")
+            throw LRPError.memory("cannot allocate \(count) \(precision) values (\(bytes >> 20) MiB)")
         }
-        base = raw.bindMemory(to: Double.self, capacity: Swift.max(count, 1))
+        base = raw
+    }
+
+    /// The elements as `T` (which must be the storage's precision; kernels get it from `Precision.select`).
+    @inline(__always)
+    func elements<T: Real>(_: T.Type) -> UnsafeMutablePointer<T> {
+        assert(T.precision == precision, "\(precision) storage read as \(T.precision)")
+        return base.assumingMemoryBound(to: T.self)
     }
 
     deinit {
-        if !BufferCache.shared.give(base, count) { free(base) }
+        if !BufferCache.shared.give(base, Swift.max(count, 1) &* precision.elementSize) { free(base) }
     }
 }
 
@@ -38,14 +48,14 @@ final class BufferCache: Sendable {
     /// The cache all storage uses.
     static let shared = BufferCache()
 
-    /// Blocks smaller than this (in values) go straight back to malloc, which serves them well.
-    let minimumCount = 1 << 16
+    /// Blocks smaller than this (in bytes) go straight back to malloc, which serves them well.
+    let minimumBytes = 1 << 19
     /// The most bytes held.
     let limit: Int
 
-    /// Cached blocks as (count, address) pairs (addresses as integers, which cross the lock freely).
+    /// Cached blocks as (bytes, address) pairs (addresses as integers, which cross the lock freely).
     private struct State {
-        var blocks: [(count: Int, address: UInt)] = []
+        var blocks: [(bytes: Int, address: UInt)] = []
         var bytes = 0
     }
 
@@ -59,30 +69,29 @@ final class BufferCache: Sendable {
         }
     }
 
-    /// A cached block of exactly `count` values, if there is one.
-    func take(_ count: Int) -> UnsafeMutablePointer<Double>? {
-        guard count >= minimumCount else { return nil }
+    /// A cached block of exactly `bytes` bytes, if there is one.
+    func take(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes >= minimumBytes else { return nil }
         let address = state.withLock { s -> UInt? in
-            guard let i = s.blocks.lastIndex(where: { $0.count == count }) else { return nil }
-            s.bytes -= count * MemoryLayout<Double>.stride
+            guard let i = s.blocks.lastIndex(where: { $0.bytes == bytes }) else { return nil }
+            s.bytes -= bytes
             return s.blocks.remove(at: i).address
         }
-        return address.flatMap { UnsafeMutablePointer(bitPattern: $0) }
+        return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
     }
 
-    /// Keeps a freed block for reuse; false when the caller should free it.
-    func give(_ pointer: UnsafeMutablePointer<Double>, _ count: Int) -> Bool {
-        let bytes = count * MemoryLayout<Double>.stride
-        guard count >= minimumCount, bytes <= limit else { return false }
+    /// Keeps a freed block of `bytes` bytes for reuse; false when the caller should free it.
+    func give(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) -> Bool {
+        guard bytes >= minimumBytes, bytes <= limit else { return false }
         let address = UInt(bitPattern: pointer)
         let evicted = state.withLock { s -> [UInt] in
             var evicted: [UInt] = []
             while s.bytes + bytes > limit, !s.blocks.isEmpty {
                 let oldest = s.blocks.removeFirst()
-                s.bytes -= oldest.count * MemoryLayout<Double>.stride
+                s.bytes -= oldest.bytes
                 evicted.append(oldest.address)
             }
-            s.blocks.append((count, address))
+            s.blocks.append((bytes, address))
             s.bytes += bytes
             return evicted
         }

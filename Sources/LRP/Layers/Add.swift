@@ -16,13 +16,16 @@ public struct Add: MergeLayer {
     }
 
     public func forward(_ xs: [Tensor]) throws -> Tensor {
-        let out = try Tensor.zeros(try outputShape(for: xs.map(\.shape)))
-        let op = out.mutablePointer
-        for x in xs {
-            let xp = x.pointer
-            for i in 0..<out.count { op[i] += xp[i] }
+        let shape = try outputShape(for: xs.map(\.shape)), precision = xs[0].precision
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let out = try Tensor.zeros(shape, precision)
+            let op = out.mutablePointer(T.self)
+            for x in xs {
+                try x.withUnsafeBufferPointer(as: T.self) { xp in for i in 0..<out.count { op[i] += xp[i] } }
+            }
+            return out
         }
-        return out
+        return try precision.select(run(Double.self), run(Float.self))
     }
 
     public func relevance(_ r: Tensor, inputs xs: [Tensor], output y: Tensor, rule: Rule) throws -> [Tensor] {
@@ -33,12 +36,11 @@ public struct Add: MergeLayer {
         let k = xs.count, n = r.count
         let (joinedCount, overflow) = k.multipliedReportingOverflow(by: n)
         guard !overflow else { throw LRPError.memory("Add of \(k) inputs of \(n) values is too large") }
-        let joined = try Tensor.uninitialized([joinedCount])
-        for (i, x) in xs.enumerated() { (joined.mutablePointer + i * n).update(from: x.pointer, count: n) }
+        let joined = try Concatenate.joined(xs.map { try $0.reshaped([1, n]) }, shape: [joinedCount])
         let terms = try RuleTerms.make(rule, input: joined, channels: xs[0].shape.last ?? 1, on: .affine)
         let sparse = SparseAffine(outputCount: n, connections: { j, visit in for i in 0..<k { visit(i * n + j, 1) } }, bias: { _ in 0 })
         let all = try sparse.relevance(try r.reshaped([n]), input: joined, output: try y.reshaped([n]), terms: terms)
-        return try xs.enumerated().map { i, x in try Tensor(shape: x.shape, data: Array(UnsafeBufferPointer(start: all.pointer + i * n, count: n))) }
+        return try Concatenate.split(try all.reshaped([1, joinedCount]), widths: xs.map { _ in n }, shapes: xs.map(\.shape))
     }
 
     public func backward(_ dy: Tensor, inputs xs: [Tensor], output y: Tensor) throws -> [Tensor] {

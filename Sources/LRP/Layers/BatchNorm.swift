@@ -63,10 +63,14 @@ public struct BatchNorm: Layer {
 
     public func forward(_ x: Tensor) throws -> Tensor {
         _ = try outputShape(for: x.shape)
-        let out = try Tensor.uninitialized(x.shape)
-        let (xp, op, s, b, c) = (x.pointer, out.mutablePointer, scale.pointer, shift.pointer, channels)
-        for i in 0..<x.count { op[i] = xp[i] * s[i % c] + b[i % c] }
-        return out
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let x = try x.converted(to: T.precision)
+            let out = try Tensor.uninitialized(x.shape, T.self)
+            let (xp, op, s, b, c) = (x.pointer(T.self), out.mutablePointer(T.self), scale.pointer(T.self), shift.pointer(T.self), channels)
+            withExtendedLifetime(x) { for i in 0..<x.count { op[i] = xp[i] * s[i % c] + b[i % c] } }
+            return out
+        }
+        return try scale.precision.select(run(Double.self), run(Float.self))
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
@@ -74,7 +78,7 @@ public struct BatchNorm: Layer {
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         if rule == .pass { return try r.reshaped(x.shape) }
         // The diagonal map: output i reads input i with weight scale_c and bias shift_c.
-        let (s, b, c) = (scale.pointer, shift.pointer, channels)
+        let (s, b, c) = (scale.data, shift.data, channels)
         let terms = try RuleTerms.make(rule, input: x, channels: c, on: .affine)
         let sparse = SparseAffine(outputCount: x.count, connections: { j, visit in visit(j, s[j % c]) }, bias: { b[$0 % c] })
         return try sparse.relevance(try r.reshaped(x.shape), input: x, output: y, terms: terms)
@@ -82,15 +86,23 @@ public struct BatchNorm: Layer {
 
     /// dx = dy·scale; gradients of scale and shift summed over all positions.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
-        let dx = try Tensor.uninitialized(x.shape)
-        let ds = try Tensor.zeros([channels]), db = try Tensor.zeros([channels])
-        let (g, xp, out, s, dsp, dbp, c) = (dy.pointer, x.pointer, dx.mutablePointer, scale.pointer, ds.mutablePointer, db.mutablePointer, channels)
-        for i in 0..<x.count {
-            out[i] = g[i] * s[i % c]
-            dsp[i % c] += g[i] * xp[i]
-            dbp[i % c] += g[i]
+        guard dy.count == x.count else { throw LRPError.shape("gradient of \(dy.count) values for an output of \(x.count)") }
+        func run<T: Real>(_: T.Type) throws -> (input: Tensor, parameters: [Tensor]) {
+            let (dy, x) = (try dy.converted(to: T.precision), try x.converted(to: T.precision))
+            let dx = try Tensor.uninitialized(x.shape, T.self)
+            let ds = try Tensor.zeros([channels], T.precision), db = try Tensor.zeros([channels], T.precision)
+            let (g, xp, out, s, c) = (dy.pointer(T.self), x.pointer(T.self), dx.mutablePointer(T.self), scale.pointer(T.self), channels)
+            let (dsp, dbp) = (ds.mutablePointer(T.self), db.mutablePointer(T.self))
+            withExtendedLifetime((dy, x)) {
+                for i in 0..<x.count {
+                    out[i] = g[i] * s[i % c]
+                    dsp[i % c] += g[i] * xp[i]
+                    dbp[i % c] += g[i]
+                }
+            }
+            return (dx, [ds, db])
         }
-        return (dx, [ds, db])
+        return try scale.precision.select(run(Double.self), run(Float.self))
     }
 
     /// scale −= lr·dscale; shift −= lr·dshift (the toolbox has no convention for this layer).
@@ -106,10 +118,13 @@ public struct BatchNorm: Layer {
         guard layer.parameters.count == 2, layer.parameters[1].count == channels else {
             throw LRPError.shape("cannot merge \(header) into \(layer.header)")
         }
-        let w = try layer.parameters[0].copy(), b = try layer.parameters[1].copy()
-        let (wp, bp, s, t, c) = (w.mutablePointer, b.mutablePointer, scale.pointer, shift.pointer, channels)
-        for i in 0..<w.count { wp[i] *= s[i % c] }
-        for j in 0..<c { bp[j] = bp[j] * s[j] + t[j] }
-        return try layer.replacingParameters([w, b])
+        func run<T: Real>(_: T.Type) throws -> any Layer {
+            let w = try layer.parameters[0].converted(to: T.precision).copy(), b = try layer.parameters[1].converted(to: T.precision).copy()
+            let (wp, bp, s, t, c) = (w.mutablePointer(T.self), b.mutablePointer(T.self), scale.pointer(T.self), shift.pointer(T.self), channels)
+            for i in 0..<w.count { wp[i] *= s[i % c] }
+            for j in 0..<c { bp[j] = bp[j] * s[j] + t[j] }
+            return try layer.replacingParameters([w, b])
+        }
+        return try scale.precision.select(run(Double.self), run(Float.self))
     }
 }

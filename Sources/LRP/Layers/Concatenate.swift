@@ -17,37 +17,57 @@ public struct Concatenate: MergeLayer {
 
     public func forward(_ xs: [Tensor]) throws -> Tensor {
         let shape = try outputShape(for: xs.map(\.shape))
-        let out = try Tensor.uninitialized(shape)
-        let total = shape[shape.count - 1], rows = out.count / total
-        var offset = 0
-        for x in xs {
-            let width = x.shape[x.rank - 1], (xp, op) = (x.pointer, out.mutablePointer)
-            for row in 0..<rows { (op + row * total + offset).update(from: xp + row * width, count: width) }
-            offset += width
-        }
-        return out
+        return try Self.joined(xs, shape: shape)
     }
 
-    /// The slices of `r` that belong to each input.
-    private func split(_ r: Tensor, _ xs: [Tensor]) throws -> [Tensor] {
-        let total = r.shape[r.rank - 1], rows = r.count / total
-        var offset = 0
-        return try xs.map { x in
-            let width = x.shape[x.rank - 1]
-            let out = try Tensor.uninitialized(x.shape)
-            let (rp, op) = (r.pointer, out.mutablePointer)
-            for row in 0..<rows { (op + row * width).update(from: rp + row * total + offset, count: width) }
-            offset += width
+    /// The inputs joined along their last axis into a new tensor of `shape` in the first input's precision
+    /// (the shapes already checked).
+    static func joined(_ xs: [Tensor], shape: [Int]) throws -> Tensor {
+        let precision = xs[0].precision
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let total = try Shape.sum(xs.map { $0.shape[$0.rank - 1] })
+            let out = try Tensor.uninitialized(shape, T.self)
+            let rows = total == 0 ? 0 : out.count / total, op = out.mutablePointer(T.self)
+            var offset = 0
+            for x in xs {
+                let width = x.shape[x.rank - 1]
+                x.withUnsafeBufferPointer(as: T.self) { xb in
+                    guard let xp = xb.baseAddress else { return }
+                    for row in 0..<rows { (op + row * total + offset).update(from: xp + row * width, count: width) }
+                }
+                offset += width
+            }
             return out
         }
+        return try precision.select(run(Double.self), run(Float.self))
+    }
+
+    /// The slices of `r` that belong to each input (the last axis of r split by `widths`), shaped `shapes`, in
+    /// r's precision.
+    static func split(_ r: Tensor, widths: [Int], shapes: [[Int]]) throws -> [Tensor] {
+        func run<T: Real>(_: T.Type) throws -> [Tensor] {
+            let total = r.shape[r.rank - 1], rows = total == 0 ? 0 : r.count / total
+            var offset = 0
+            let rp = r.pointer(T.self)
+            return try withExtendedLifetime(r) {
+                try zip(widths, shapes).map { width, shape in
+                    let out = try Tensor.uninitialized(shape, T.self)
+                    let op = out.mutablePointer(T.self)
+                    for row in 0..<rows { (op + row * width).update(from: rp + row * total + offset, count: width) }
+                    offset += width
+                    return out
+                }
+            }
+        }
+        return try r.precision.select(run(Double.self), run(Float.self))
     }
 
     public func relevance(_ r: Tensor, inputs xs: [Tensor], output y: Tensor, rule: Rule) throws -> [Tensor] {
         _ = try outputShape(for: xs.map(\.shape))
-        return try split(try r.reshaped(y.shape), xs)
+        return try Self.split(try r.reshaped(y.shape), widths: xs.map { $0.shape[$0.rank - 1] }, shapes: xs.map(\.shape))
     }
 
     public func backward(_ dy: Tensor, inputs xs: [Tensor], output y: Tensor) throws -> [Tensor] {
-        try split(try dy.reshaped(y.shape), xs)
+        try Self.split(try dy.reshaped(y.shape), widths: xs.map { $0.shape[$0.rank - 1] }, shapes: xs.map(\.shape))
     }
 }

@@ -114,10 +114,13 @@ public struct Convolution: Layer {
         let g = try map(for: x.shape).gradients(dy, input: x)
         if groups > 1 {
             // Weights between groups are structurally zero and stay so.
-            let (dw, perGroupIn, perGroupOut) = (g.weights.mutablePointer, inputChannels / groups, filters / groups)
-            for k in 0..<(filterHeight * filterWidth * inputChannels) {
-                for j in 0..<filters where (k % inputChannels) / perGroupIn != j / perGroupOut { dw[k * filters + j] = 0 }
+            func run<T: Real>(_: T.Type) {
+                let (dw, perGroupIn, perGroupOut) = (g.weights.mutablePointer(T.self), inputChannels / groups, filters / groups)
+                for k in 0..<(filterHeight * filterWidth * inputChannels) {
+                    for j in 0..<filters where (k % inputChannels) / perGroupIn != j / perGroupOut { dw[k * filters + j] = 0 }
+                }
             }
+            g.weights.precision.select(run(Double.self), run(Float.self))
         }
         return (g.input, [g.weights, g.bias])
     }

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Caffe's local response normalization across channels (channels last here):
 /// y_i = x_i · (k + α/n · Σ_{j ∈ window(i)} x_j²)^(−β), the window n channels wide centred on i (clipped).
 /// Relevance passes through unchanged, as for other element-wise layers.
@@ -23,15 +21,16 @@ public struct LRN: Layer {
     }
 
     /// The denominators' bases (k + α/n Σ x²) for every element.
-    private func scales(_ x: Tensor) throws -> Tensor {
+    private func scales<T: Real>(_ x: Tensor, _: T.Type) throws -> Tensor {
         let c = x.shape[x.rank - 1], half = (size - 1) / 2
-        let out = try Tensor.uninitialized(x.shape)
-        let (xp, sp) = (x.pointer, out.mutablePointer)
+        let out = try Tensor.uninitialized(x.shape, T.self)
+        let (xp, sp) = (x.pointer(T.self), out.mutablePointer(T.self))
+        let (k, factor) = (T(k), T(alpha / Double(size)))
         for base in stride(from: 0, to: x.count, by: c) {
             for i in 0..<c {
-                var total = 0.0
+                var total: T = 0
                 for j in Swift.max(0, i - half)...Swift.min(c - 1, i + half) { total += xp[base + j] * xp[base + j] }
-                sp[base + i] = k + alpha / Double(size) * total
+                sp[base + i] = k + factor * total
             }
         }
         return out
@@ -39,11 +38,14 @@ public struct LRN: Layer {
 
     public func forward(_ x: Tensor) throws -> Tensor {
         _ = try outputShape(for: x.shape)
-        let s = try scales(x)
-        let out = try Tensor.uninitialized(x.shape)
-        let (xp, sp, op) = (x.pointer, s.pointer, out.mutablePointer)
-        for i in 0..<x.count { op[i] = xp[i] * pow(sp[i], -beta) }
-        return out
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let s = try scales(x, T.self)
+            let out = try Tensor.uninitialized(x.shape, T.self)
+            let (xp, sp, op, power) = (x.pointer(T.self), s.pointer(T.self), out.mutablePointer(T.self), T(-beta))
+            for i in 0..<x.count { op[i] = xp[i] * T.pow(sp[i], power) }
+            return out
+        }
+        return try x.precision.select(run(Double.self), run(Float.self))
     }
 
     /// LRP rules pass relevance through; the gradient family takes the gradient.
@@ -54,20 +56,27 @@ public struct LRN: Layer {
 
     /// dx_i = dy_i·s_i^(−β) − (2αβ/n)·x_i·Σ_{j ∈ window(i)} dy_j·y_j/s_j.
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
-        let s = try scales(x)
-        let c = x.shape[x.rank - 1], half = (size - 1) / 2
-        let dx = try Tensor.uninitialized(x.shape)
-        let (g, xp, yp, sp, out) = (dy.pointer, x.pointer, y.pointer, s.pointer, dx.mutablePointer)
-        let factor = 2 * alpha * beta / Double(size)
-        for base in stride(from: 0, to: x.count, by: c) {
-            for i in 0..<c {
-                var total = 0.0
-                for j in Swift.max(0, i - half)...Swift.min(c - 1, i + half) {
-                    total += g[base + j] * yp[base + j] / sp[base + j]
+        guard dy.count == x.count, y.count == x.count else { throw LRPError.shape("gradient of \(dy.count) values for an output of \(x.count)") }
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let dy = try dy.converted(to: T.precision)
+            let s = try scales(x, T.self)
+            let c = x.shape[x.rank - 1], half = (size - 1) / 2
+            let dx = try Tensor.uninitialized(x.shape, T.self)
+            let (g, xp, yp, sp, out) = (dy.pointer(T.self), x.pointer(T.self), y.pointer(T.self), s.pointer(T.self), dx.mutablePointer(T.self))
+            let (factor, power) = (T(2 * alpha * beta / Double(size)), T(-beta))
+            withExtendedLifetime(dy) {
+                for base in stride(from: 0, to: x.count, by: c) {
+                    for i in 0..<c {
+                        var total: T = 0
+                        for j in Swift.max(0, i - half)...Swift.min(c - 1, i + half) {
+                            total += g[base + j] * yp[base + j] / sp[base + j]
+                        }
+                        out[base + i] = g[base + i] * T.pow(sp[base + i], power) - factor * xp[base + i] * total
+                    }
                 }
-                out[base + i] = g[base + i] * pow(sp[base + i], -beta) - factor * xp[base + i] * total
             }
+            return dx
         }
-        return (dx, [])
+        return (try x.precision.select(run(Double.self), run(Float.self)), [])
     }
 }

@@ -68,9 +68,13 @@ extension Layer {
         case .guidedBackprop: return try gradient(r, input: x, output: y, mode: .guided)
         case .gradientTimesInput:
             // A new tensor: the gradient may be a view of r (Flatten, Reshape), which belongs to the caller.
-            return try gradient(r, input: x, output: y, mode: .plain).elementwise(x) { $0 * $1 }
+            let g = try gradient(r, input: x, output: y, mode: .plain)
+            func product<T: Real>(_: T.Type) throws -> Tensor { try g.elementwise(x) { (g: T, x: T) in g * x } }
+            return try g.precision.select(product(Double.self), product(Float.self))
         case .sensitivity:
-            return try gradient(r, input: x, output: y, mode: .plain).map { $0 * $0 }
+            let g = try gradient(r, input: x, output: y, mode: .plain)
+            func square<T: Real>(_: T.Type) throws -> Tensor { try g.map { (g: T) in g * g } }
+            return try g.precision.select(square(Double.self), square(Float.self))
         default: return try gradient(r, input: x, output: y, mode: .plain)
         }
     }
@@ -100,10 +104,15 @@ func subtract(_ gradient: Tensor, scaledBy scale: Double, from parameter: Tensor
     guard gradient.count == parameter.count else {
         throw LRPError.shape("gradient \(Shape.describe(gradient.shape)) does not fit parameter \(Shape.describe(parameter.shape))")
     }
-    let g = gradient.pointer
-    parameter.withUnsafeMutableStorage { p in
-        for i in p.indices { p[i] -= scale * g[i] }
+    func run<T: Real>(_: T.Type) throws {
+        let s = T(scale)
+        try gradient.withUnsafeBufferPointer(as: T.self) { g in
+            try parameter.withUnsafeMutableStorage(as: T.self) { p in
+                for i in p.indices { p[i] -= s * g[i] }
+            }
+        }
     }
+    try parameter.precision.select(run(Double.self), run(Float.self))
 }
 
 /// The number of values per output-pixel chunk that layers process at a time: large enough for efficient

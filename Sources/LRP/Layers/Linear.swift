@@ -74,8 +74,11 @@ public struct Linear: Layer {
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
         let g = try map(batch: x.shape[0]).gradients(dy, input: x)
         let scale = Double(inputs).squareRoot() / Double(outputs).squareRoot()
-        let dx = g.input.mutablePointer
-        for i in 0..<g.input.count { dx[i] *= scale }
+        func run<T: Real>(_: T.Type) {
+            let dx = g.input.mutablePointer(T.self)
+            for i in 0..<g.input.count { dx[i] *= T(scale) }
+        }
+        g.input.precision.select(run(Double.self), run(Float.self))
         return (g.input, [g.weights, g.bias])
     }
 

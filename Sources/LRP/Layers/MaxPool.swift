@@ -13,18 +13,21 @@ public struct MaxPool: PoolingLayer {
 
     public func forward(_ x: Tensor) throws -> Tensor {
         let w = try pooling.windows(for: x.shape)
-        let out = try Tensor.uninitialized(try outputShape(for: x.shape))
-        let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            for window in windows {
-                let o = op + window * d
-                o.update(repeating: -Double.infinity, count: d)
-                w.forEachPixel(window) { p in
-                    let src = xp + p
-                    for c in 0..<d where src[c] > o[c] { o[c] = src[c] }
+        let out = try Tensor.uninitialized(try outputShape(for: x.shape), x.precision)
+        func run<T: Real>(_: T.Type) {
+            let (xp, op, d) = (x.pointer(T.self), out.mutablePointer(T.self), w.channels)
+            w.forEachPart { windows in
+                for window in windows {
+                    let o = op + window * d
+                    o.update(repeating: -T.infinity, count: d)
+                    w.forEachPixel(window) { p in
+                        let src = xp + p
+                        for c in 0..<d where src[c] > o[c] { o[c] = src[c] }
+                    }
                 }
             }
         }
+        x.precision.select(run(Double.self), run(Float.self))
         return out
     }
 
@@ -66,11 +69,13 @@ public struct MaxPool: PoolingLayer {
         guard y.count == w.count * w.channels, g.count == y.count else {
             throw LRPError.shape("\(Shape.describe(g.shape)) values for the output and stored output \(Shape.describe(y.shape)) do not match input \(Shape.describe(x.shape))")
         }
-        let result = try Tensor.zeros(x.shape)
-        let (xp, yp, gp, out, d) = (x.pointer, y.pointer, g.pointer, result.mutablePointer, w.channels)
-        w.forEachPart { windows in
+        let result = try Tensor.zeros(x.shape, x.precision)
+        let (g, y) = (try g.converted(to: x.precision), try y.converted(to: x.precision))
+        func run<T: Real>(_: T.Type) {
+            let (xp, yp, gp, out, d) = (x.pointer(T.self), y.pointer(T.self), g.pointer(T.self), result.mutablePointer(T.self), w.channels)
+            w.forEachPart { windows in
             let scratch = Workspace()
-            let share = scratch.buffer(0, d)
+            let share = scratch.buffer(0, d, T.self)
             for window in windows {
                 let o = window * d
                 if ties == .split {
@@ -91,7 +96,9 @@ public struct MaxPool: PoolingLayer {
                     }
                 }
             }
+            }
         }
+        withExtendedLifetime((g, y)) { x.precision.select(run(Double.self), run(Float.self)) }
         return result
     }
 }

@@ -47,36 +47,46 @@ public struct Pooling: Sendable {
     /// Y_j = scale_j · (sum of window j's input pixels).
     func sumForward(_ x: Tensor, scale: (Windows, Int) -> Double) throws -> Tensor {
         let w = try windows(for: x.shape)
-        let out = try Tensor.zeros(try outputShape(for: x.shape))
-        let (xp, op, d) = (x.pointer, out.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            for window in windows {
-                let o = op + window * d
-                w.forEachPixel(window) { p in
-                    let src = xp + p
-                    for c in 0..<d { o[c] += src[c] }
+        let out = try Tensor.zeros(try outputShape(for: x.shape), x.precision)
+        func run<T: Real>(_: T.Type) {
+            let (xp, op, d) = (x.pointer(T.self), out.mutablePointer(T.self), w.channels)
+            w.forEachPart { windows in
+                for window in windows {
+                    let o = op + window * d
+                    w.forEachPixel(window) { p in
+                        let src = xp + p
+                        for c in 0..<d { o[c] += src[c] }
+                    }
+                    let factor = T(scale(w, window))
+                    for c in 0..<d { o[c] *= factor }
                 }
-                let factor = scale(w, window)
-                for c in 0..<d { o[c] *= factor }
             }
         }
+        x.precision.select(run(Double.self), run(Float.self))
         return out
     }
 
     /// dx_i = Σ_j scale_j · dy_j over the windows j that contain pixel i.
     func sumBackward(_ dy: Tensor, input x: Tensor, scale: (Windows, Int) -> Double) throws -> Tensor {
         let w = try windows(for: x.shape)
-        let dx = try Tensor.zeros(x.shape)
-        let (g, out, d) = (dy.pointer, dx.mutablePointer, w.channels)
-        w.forEachPart { windows in
-            for window in windows {
-                let o = window * d, factor = scale(w, window)
-                w.forEachPixel(window) { p in
-                    let dst = out + p
-                    for c in 0..<d { dst[c] += g[o + c] * factor }
+        guard dy.count == w.count * w.channels else {
+            throw LRPError.shape("gradient of \(dy.count) values for a pool of \(w.count * w.channels) outputs")
+        }
+        let dx = try Tensor.zeros(x.shape, x.precision)
+        let dy = try dy.converted(to: x.precision)
+        func run<T: Real>(_: T.Type) {
+            let (g, out, d) = (dy.pointer(T.self), dx.mutablePointer(T.self), w.channels)
+            w.forEachPart { windows in
+                for window in windows {
+                    let o = window * d, factor = T(scale(w, window))
+                    w.forEachPixel(window) { p in
+                        let dst = out + p
+                        for c in 0..<d { dst[c] += g[o + c] * factor }
+                    }
                 }
             }
         }
+        withExtendedLifetime(dy) { x.precision.select(run(Double.self), run(Float.self)) }
         return dx
     }
 
@@ -104,27 +114,40 @@ public struct Pooling: Sendable {
         guard r.count == w.count * d, y.count == r.count else {
             throw LRPError.shape("relevance of \(r.count) values for a pool of \(w.count * d) outputs")
         }
-        let result = try Tensor.zeros(x.shape)
-        let (xp, rp, yp, out) = (x.pointer, r.pointer, y.pointer, result.mutablePointer)
+        let result = try Tensor.zeros(x.shape, x.precision)
         let kept = rule.halvesUsed(by: x)
+        guard !kept.isEmpty, !rule.terms.isEmpty else { return result }
+        let (r, y) = (try r.converted(to: x.precision), try y.converted(to: x.precision))
+        withExtendedLifetime((r, y)) {
+            x.precision.select(termsKernel(r, x, y, into: result, rule, kept, w, scale, Double.self),
+                               termsKernel(r, x, y, into: result, rule, kept, w, scale, Float.self))
+        }
+        return result
+    }
+
+    /// The body of `termsRelevance` in the precision `T` (tensors of that precision, halves not empty).
+    private func termsKernel<T: Real>(_ r: Tensor, _ x: Tensor, _ y: Tensor, into result: Tensor, _ rule: RuleTerms,
+                                      _ kept: [(offset: Int, element: RuleTerms.Half)], _ w: Windows,
+                                      _ scale: (Windows, Int) -> Double, _: T.Type) {
+        let d = w.channels
+        let (xp, rp, yp, out) = (x.pointer(T.self), r.pointer(T.self), y.pointer(T.self), result.mutablePointer(T.self))
         let halves = kept.map(\.element), offsets = kept.map(\.offset), terms = rule.terms
         let (h, t) = (halves.count, terms.count)
-        guard h > 0, t > 0 else { return result }
-        let biases = terms.map { $0.bias(0) }, coefficients = terms.map(\.coefficient)
+        let biases = terms.map { T($0.bias(0)) }, coefficients = terms.map(\.coefficient)
         let stabilizers = terms.map(\.stabilizer), masks = terms.map(\.mask)
-        let windowSize = Double(size)
+        let windowSize = T(size)
         // Every denominator is computed (window sums are cheap): the toolbox's rules read the plain sums, not
         // the output, so `complement` does not apply.
         // Each half as (kind, source): 0 x⁺, 1 x⁻, 2 x, 3 a tensor read as is, 4 ones over the whole window;
         // the tensors stay alive below.
         let tensors = halves.compactMap { half -> Tensor? in if case .tensor(let t) = half { return t } else { return nil } }
-        var kinds: [Int] = [], sources: [UnsafePointer<Double>] = []
+        var kinds: [Int] = [], sources: [UnsafePointer<T>] = []
         for half in halves {
             switch half {
             case .positive: kinds.append(0); sources.append(xp)
             case .negative: kinds.append(1); sources.append(xp)
             case .input: kinds.append(2); sources.append(xp)
-            case .tensor(let tensor): kinds.append(3); sources.append(tensor.pointer)
+            case .tensor(let tensor): kinds.append(3); sources.append(tensor.pointer(T.self))
             case .receptiveField: kinds.append(4); sources.append(xp)
             }
         }
@@ -132,13 +155,13 @@ public struct Pooling: Sendable {
         withExtendedLifetime(tensors) {
             w.forEachPart { windows in
                 let scratch = Workspace()
-                let sums = scratch.buffer(0, h * d), back = scratch.buffer(1, h * d), weights = scratch.buffer(2, t * h)
-                let shares = scratch.buffer(3, t * d)
+                let sums = scratch.buffer(0, h * d, T.self), back = scratch.buffer(1, h * d, T.self)
+                let weights = scratch.buffer(2, t * h, T.self), shares = scratch.buffer(3, t * d, T.self)
                 var lastWeight = Double.nan
                 for window in windows {
                     let o = window * d, weight = scale(w, window)
                     if weight != lastWeight {  // the modified weights change only with the window's scale
-                        for k in 0..<t { for m in 0..<h { weights[k * h + m] = terms[k].weight(weight, offsets[m]) } }
+                        for k in 0..<t { for m in 0..<h { weights[k * h + m] = T(terms[k].weight(weight, offsets[m])) } }
                         lastWeight = weight
                     }
                     for m in 0..<h { (sums + m * d).update(repeating: kinds[m] == 4 ? windowSize : 0, count: d) }
@@ -217,7 +240,6 @@ public struct Pooling: Sendable {
                 }
             }
         }
-        return result
     }
 }
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The softmax over the features of N×D input: Y = exp(X) / Σ exp(X) per row (computed with the row's
 /// maximum subtracted, which leaves the result unchanged and cannot overflow). Relevance passes through.
 public struct SoftMax: Layer {
@@ -15,18 +13,21 @@ public struct SoftMax: Layer {
     public func forward(_ x: Tensor) throws -> Tensor {
         _ = try outputShape(for: x.shape)
         let d = x.shape[1]
-        let out = try Tensor.uninitialized(x.shape)
-        let (xp, p) = (x.pointer, out.mutablePointer)
-        for n in 0..<x.shape[0] {
-            let source = xp + n * d, row = p + n * d
-            var largest = -Double.infinity
-            for i in 0..<d { largest = Swift.max(largest, source[i]) }
-            if !largest.isFinite { largest = 0 }
-            var total = 0.0
-            for i in 0..<d { row[i] = exp(source[i] - largest); total += row[i] }
-            for i in 0..<d { row[i] /= total }
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let out = try Tensor.uninitialized(x.shape, T.self)
+            let (xp, p) = (x.pointer(T.self), out.mutablePointer(T.self))
+            for n in 0..<x.shape[0] {
+                let source = xp + n * d, row = p + n * d
+                var largest = -T.infinity
+                for i in 0..<d { largest = Swift.max(largest, source[i]) }
+                if !largest.isFinite { largest = 0 }
+                var total: T = 0
+                for i in 0..<d { row[i] = T.exp(source[i] - largest); total += row[i] }
+                for i in 0..<d { row[i] /= total }
+            }
+            return out
         }
-        return out
+        return try x.precision.select(run(Double.self), run(Float.self))
     }
 
     /// LRP rules pass relevance through (the toolbox's convention); the gradient family takes the gradient.
@@ -39,14 +40,18 @@ public struct SoftMax: Layer {
     public func gradient(_ r: Tensor, input x: Tensor, output y: Tensor, mode: GradientMode) throws -> Tensor {
         guard r.count == y.count, y.rank == 2 else { throw LRPError.shape("gradient of \(r.count) values for an output of \(y.count)") }
         let d = y.shape[1]
-        let dx = try Tensor.uninitialized(y.shape)
-        let (g, yp, out) = (r.pointer, y.pointer, dx.mutablePointer)
-        for n in 0..<y.shape[0] {
-            var dot = 0.0
-            for i in 0..<d { dot += yp[n * d + i] * g[n * d + i] }
-            for i in 0..<d { out[n * d + i] = yp[n * d + i] * (g[n * d + i] - dot) }
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            let r = try r.converted(to: T.precision)
+            let dx = try Tensor.uninitialized(y.shape, T.self)
+            let (g, yp, out) = (r.pointer(T.self), y.pointer(T.self), dx.mutablePointer(T.self))
+            for n in 0..<y.shape[0] {
+                var dot: T = 0
+                for i in 0..<d { dot += yp[n * d + i] * g[n * d + i] }
+                for i in 0..<d { out[n * d + i] = yp[n * d + i] * (g[n * d + i] - dot) }
+            }
+            return withExtendedLifetime(r) { dx }
         }
-        return dx
+        return try y.precision.select(run(Double.self), run(Float.self))
     }
 
     /// The toolbox trains with the l1 loss on the softmax output and passes the gradient through.

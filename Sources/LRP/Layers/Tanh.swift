@@ -1,12 +1,13 @@
-import Glibc
-
 /// The hyperbolic tangent. Relevance passes through unchanged.
 public struct Tanh: Layer {
     /// The layer (it has no parameters).
     public init() {}
     public var header: String { "Tanh" }
     public func outputShape(for shape: [Int]) throws -> [Int] { shape }
-    public func forward(_ x: Tensor) throws -> Tensor { try x.map { tanh($0) } }
+    public func forward(_ x: Tensor) throws -> Tensor {
+        func run<T: Real>(_: T.Type) throws -> Tensor { try x.map { (v: T) in T.tanh(v) } }
+        return try x.precision.select(run(Double.self), run(Float.self))
+    }
     /// LRP rules pass relevance through; the gradient family takes the gradient.
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
@@ -14,9 +15,8 @@ public struct Tanh: Layer {
     }
 
     public func backward(_ dy: Tensor, input x: Tensor, output y: Tensor) throws -> (input: Tensor, parameters: [Tensor]) {
-        let dx = try Tensor.uninitialized(y.shape)
-        let (g, yp, out) = (dy.pointer, y.pointer, dx.mutablePointer)
-        for i in 0..<y.count { out[i] = g[i] * (1 - yp[i] * yp[i]) }
-        return (dx, [])
+        guard dy.count == y.count else { throw LRPError.shape("gradient of \(dy.count) values for an output of \(y.count)") }
+        func run<T: Real>(_: T.Type) throws -> Tensor { try y.elementwise(dy) { (y: T, g: T) in g * (1 - y * y) } }
+        return (try y.precision.select(run(Double.self), run(Float.self)), [])
     }
 }

@@ -20,7 +20,7 @@ public struct ZeroPadding: Layer {
     }
 
     /// Copies between the unpadded (small) and padded (large) layouts; `padding` true writes small into large.
-    private func copy(_ small: UnsafePointer<Double>, _ smallShape: [Int], into large: UnsafeMutablePointer<Double>) {
+    private func copy<T: Real>(_ small: UnsafePointer<T>, _ smallShape: [Int], into large: UnsafeMutablePointer<T>) {
         let (n, h, w, c) = (smallShape[0], smallShape[1], smallShape[2], smallShape[3])
         let wide = w + left + right, tall = h + top + bottom
         for s in 0..<n {
@@ -31,7 +31,7 @@ public struct ZeroPadding: Layer {
         }
     }
 
-    private func crop(_ large: UnsafePointer<Double>, to smallShape: [Int], into small: UnsafeMutablePointer<Double>) {
+    private func crop<T: Real>(_ large: UnsafePointer<T>, to smallShape: [Int], into small: UnsafeMutablePointer<T>) {
         let (n, h, w, c) = (smallShape[0], smallShape[1], smallShape[2], smallShape[3])
         let wide = w + left + right, tall = h + top + bottom
         for s in 0..<n {
@@ -42,15 +42,18 @@ public struct ZeroPadding: Layer {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let out = try Tensor.zeros(try outputShape(for: x.shape))
-        copy(x.pointer, x.shape, into: out.mutablePointer)
+        let out = try Tensor.zeros(try outputShape(for: x.shape), x.precision)
+        func run<T: Real>(_: T.Type) { copy(x.pointer(T.self), x.shape, into: out.mutablePointer(T.self)) }
+        x.precision.select(run(Double.self), run(Float.self))
         return out
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
-        let out = try Tensor.uninitialized(x.shape)
-        crop(r.pointer, to: x.shape, into: out.mutablePointer)
+        let r = try r.converted(to: x.precision)
+        let out = try Tensor.uninitialized(x.shape, x.precision)
+        func run<T: Real>(_: T.Type) { crop(r.pointer(T.self), to: x.shape, into: out.mutablePointer(T.self)) }
+        withExtendedLifetime(r) { x.precision.select(run(Double.self), run(Float.self)) }
         return out
     }
 

@@ -45,24 +45,23 @@ extension Network {
     /// x⊙g or g² for a global gradient rule.
     private func transform(_ g: Tensor, input x: Tensor?, rule: Rule?) throws -> Tensor {
         guard let rule else { return g }
-        let out = try g.copy()
-        let op = out.mutablePointer
-        switch rule {
-        case .gradientTimesInput:
-            guard let x, x.count == g.count else { throw LRPError.state("gradient_x_input needs the input of the forward pass") }
-            let xp = x.pointer
-            for i in 0..<out.count { op[i] *= xp[i] }
-        case .sensitivity:
-            for i in 0..<out.count { op[i] *= op[i] }
-        default: break
+        func run<T: Real>(_: T.Type) throws -> Tensor {
+            switch rule {
+            case .gradientTimesInput:
+                guard let x, x.count == g.count else { throw LRPError.state("gradient_x_input needs the input of the forward pass") }
+                return try g.elementwise(x) { (g: T, x: T) in g * x }
+            case .sensitivity:
+                return try g.map { (g: T) in g * g }
+            default: return try g.copy()
+            }
         }
-        return out
+        return try g.precision.select(run(Double.self), run(Float.self))
     }
 
     /// Per-sample totals of `t` (batch first).
     private static func sampleSums(_ t: Tensor) -> [Double] {
         guard let batch = t.shape.first, batch > 0 else { return [] }
-        let per = t.count / batch, p = t.pointer
+        let per = t.count / batch, p = t.data
         return (0..<batch).map { n in (0..<per).reduce(0.0) { $0 + p[n * per + $1] } }
     }
 
@@ -139,10 +138,7 @@ extension Network {
     static func add(_ a: Tensor?, _ b: Tensor) throws -> Tensor {
         guard let a else { return b }
         guard a.count == b.count else { throw LRPError.shape("relevance of \(a.count) and \(b.count) values meet at one tensor") }
-        let out = try Tensor.uninitialized(b.shape)
-        let (p, q, o) = (a.pointer, b.pointer, out.mutablePointer)
-        for i in 0..<b.count { o[i] = p[i] + q[i] }
-        return out
+        return try b.adding(a)
     }
 
     /// Relevance for several initial relevances (e.g. K target classes) of the same forward pass: one backward

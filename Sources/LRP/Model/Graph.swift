@@ -233,10 +233,7 @@ public struct Graph: Network {
     /// a + b (b alone when a is nil).
     private func sum(_ a: Tensor?, _ b: Tensor) throws -> Tensor {
         guard let a else { return b }
-        let out = try Tensor.uninitialized(b.shape)
-        let (p, q, o) = (a.pointer, b.pointer, out.mutablePointer)
-        for i in 0..<b.count { o[i] = p[i] + q[i] }
-        return out
+        return try b.adding(a)
     }
 
     public func relevance(_ r: Tensor, of pass: ForwardPass, rule: Rule? = nil) throws -> Tensor {

@@ -183,7 +183,7 @@ extension Network {
         guard let prediction = try forward(x).output else { throw LRPError.state("the model has no layers") }
         let targets = try y.reshaped(prediction.shape)
         let classes = prediction.count / n
-        let (p, t) = (prediction.pointer, targets.pointer)
+        let (p, t) = (prediction.data, targets.data)
         var correct = 0
         for row in 0..<n {
             var (bestP, bestT) = (0, 0)
@@ -211,21 +211,22 @@ extension Network {
 
     private func rows(_ t: Tensor, _ indices: [Int]) throws -> Tensor {
         let width = t.count / t.shape[0]
-        let out = try Tensor.uninitialized([indices.count] + Array(t.shape.dropFirst()))
-        let (src, dst) = (t.pointer, out.mutablePointer)
-        for (k, i) in indices.enumerated() { (dst + k * width).update(from: src + i * width, count: width) }
+        let out = try Tensor.uninitialized([indices.count] + Array(t.shape.dropFirst()), t.precision)
+        func run<T: Real>(_: T.Type) {
+            let (src, dst) = (t.pointer(T.self), out.mutablePointer(T.self))
+            for (k, i) in indices.enumerated() { (dst + k * width).update(from: src + i * width, count: width) }
+        }
+        t.precision.select(run(Double.self), run(Float.self))
         return out
     }
 
     private func difference(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let out = try Tensor.uninitialized(a.shape)
-        let (p, q, o) = (a.pointer, b.pointer, out.mutablePointer)
-        for i in 0..<a.count { o[i] = p[i] - q[i] }
-        return out
+        func run<T: Real>(_: T.Type) throws -> Tensor { try a.elementwise(b) { (p: T, q: T) in p - q } }
+        return try a.precision.select(run(Double.self), run(Float.self))
     }
 
     private func l1Loss(_ prediction: Tensor, _ targets: Tensor) throws -> Double {
-        let (p, q) = (prediction.pointer, targets.pointer)
+        let (p, q) = (prediction.data, targets.data)
         var total = 0.0
         for i in 0..<prediction.count { total += abs(p[i] - q[i]) }
         return total / Double(prediction.shape[0])
@@ -238,8 +239,12 @@ extension Network {
     private func restore(_ snapshot: [[Tensor]]) throws {
         for (index, saved) in snapshot.enumerated() {
             for (target, source) in zip(parameters(of: index), saved) {
-                let s = source.pointer
-                target.withUnsafeMutableStorage { t in for i in t.indices { t[i] = s[i] } }
+                func run<T: Real>(_: T.Type) throws {
+                    try source.withUnsafeBufferPointer(as: T.self) { s in
+                        try target.withUnsafeMutableStorage(as: T.self) { t in for i in t.indices { t[i] = s[i] } }
+                    }
+                }
+                try target.precision.select(run(Double.self), run(Float.self))
             }
         }
     }

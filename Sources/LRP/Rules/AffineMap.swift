@@ -55,7 +55,7 @@ struct AffineMap {
 
     /// The patch rows `rows` of x: a pointer into x itself when patches are the input, else gathered
     /// (im2col) into `space`.
-    private func patches(_ x: UnsafePointer<Double>, _ rows: Range<Int>, _ space: UnsafeMutablePointer<Double>) -> UnsafePointer<Double> {
+    private func patches<T: Real>(_ x: UnsafePointer<T>, _ rows: Range<Int>, _ space: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         if geometry.patchesAreInput { return x + rows.lowerBound * geometry.patchSize }
         geometry.gather(x, rows: rows, into: space)
         return UnsafePointer(space)
@@ -63,15 +63,20 @@ struct AffineMap {
 
     // MARK: Forward
 
-    /// The forward pass: z = patches(x)·W + b, shaped `outputShape`.
+    /// The forward pass: z = patches(x)·W + b, shaped `outputShape`, in the weights' precision.
     func forward(_ x: Tensor, outputShape: [Int]) throws -> Tensor {
+        let x = try x.converted(to: weights.precision)
+        return try weights.precision.select(forward(x, outputShape, Double.self), forward(x, outputShape, Float.self))
+    }
+
+    private func forward<T: Real>(_ x: Tensor, _ outputShape: [Int], _: T.Type) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
-        let out = try Tensor.uninitialized(outputShape)
-        let (xp, op, wp, bp) = (x.pointer, out.mutablePointer, weights.pointer, bias.pointer)
+        let out = try Tensor.uninitialized(outputShape, T.self)
+        let (xp, op, wp, bp) = (x.pointer(T.self), out.mutablePointer(T.self), weights.pointer(T.self), bias.pointer(T.self))
         forEachChunk(width: Swift.max(k, m)) { rows, workspace in
             let destination = op + rows.lowerBound * m
             for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
-            let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
+            let a = patches(xp, rows, workspace.buffer(0, rows.count * k, T.self))
             BLAS.gemm(m: rows.count, n: m, k: k, a: a, lda: k, b: wp, ldb: m, beta: 1, c: destination, ldc: m)
         }
         return out
@@ -82,17 +87,22 @@ struct AffineMap {
     /// The plain gradients of z = patches(x)·W + b for the output gradient dy: the input gradient
     /// patchesᵀ(dy·Wᵀ), dW = patches(x)ᵀ·dy (K×M) and dB = the column sums of dy (M).
     func gradients(_ dy: Tensor, input x: Tensor) throws -> (input: Tensor, weights: Tensor, bias: Tensor) {
+        let (dy, x) = (try dy.converted(to: weights.precision), try x.converted(to: weights.precision))
+        return try weights.precision.select(gradients(dy, x, Double.self), gradients(dy, x, Float.self))
+    }
+
+    private func gradients<T: Real>(_ dy: Tensor, _ x: Tensor, _: T.Type) throws -> (input: Tensor, weights: Tensor, bias: Tensor) {
         let k = geometry.patchSize, m = outputs
-        let dx = try Tensor.zeros(x.shape)
-        let dyp = dy.pointer
-        transposedProduct(cols: m, weights.pointer, into: dx.mutablePointer) { rows, s in
+        let dx = try Tensor.zeros(x.shape, T.precision)
+        let dyp = dy.pointer(T.self)
+        transposedProduct(cols: m, weights.pointer(T.self), into: dx.mutablePointer(T.self)) { rows, s in
             s.update(from: dyp + rows.lowerBound * m, count: rows.count * m)
         }
-        let dw = try Tensor.zeros(weights.shape), db = try Tensor.zeros(bias.shape)
-        let (xp, dwp, dbp) = (x.pointer, dw.mutablePointer, db.mutablePointer)
+        let dw = try Tensor.zeros(weights.shape, T.precision), db = try Tensor.zeros(bias.shape, T.precision)
+        let (xp, dwp, dbp) = (x.pointer(T.self), dw.mutablePointer(T.self), db.mutablePointer(T.self))
         // dW accumulates over all chunks, so this loop runs in one part.
         forEachChunk(width: Swift.max(k, m), parallel: false) { rows, workspace in
-            let a = patches(xp, rows, workspace.buffer(0, rows.count * k))
+            let a = patches(xp, rows, workspace.buffer(0, rows.count * k, T.self))
             let g = dyp + rows.lowerBound * m
             BLAS.gemm(transposeA: true, m: k, n: m, k: rows.count, a: a, lda: k, b: g, ldb: m, beta: 1, c: dwp, ldc: m)
             for row in 0..<rows.count { for j in 0..<m { dbp[j] += g[row * m + j] } }
@@ -111,31 +121,36 @@ struct AffineMap {
 
     /// The plain input gradient patchesᵀ(r·Wᵀ) (no toolbox scaling, no weight gradients).
     func inputGradient(_ r: Tensor, _ x: Tensor) throws -> Tensor {
+        let r = try r.converted(to: weights.precision)
+        return try weights.precision.select(inputGradient(r, x.shape, Double.self), inputGradient(r, x.shape, Float.self))
+    }
+
+    private func inputGradient<T: Real>(_ r: Tensor, _ shape: [Int], _: T.Type) throws -> Tensor {
         let m = outputs
-        let dx = try Tensor.zeros(x.shape)
-        let rp = r.pointer
-        transposedProduct(cols: m, weights.pointer, into: dx.mutablePointer) { rows, s in
+        let dx = try Tensor.zeros(shape, T.precision)
+        let rp = r.pointer(T.self)
+        transposedProduct(cols: m, weights.pointer(T.self), into: dx.mutablePointer(T.self)) { rows, s in
             s.update(from: rp + rows.lowerBound * m, count: rows.count * m)
         }
-        return dx
+        return withExtendedLifetime(r) { dx }
     }
 
     /// result += patchesᵀ(s·Vᵀ) over all patches, with V a K×cols matrix and s given chunk-wise by
     /// `fill(rows, s)` (rows.count×cols).
-    private func transposedProduct(
-        cols: Int, _ vp: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>,
-        fill: (Range<Int>, UnsafeMutablePointer<Double>) -> Void
+    private func transposedProduct<T: Real>(
+        cols: Int, _ vp: UnsafePointer<T>, into result: UnsafeMutablePointer<T>,
+        fill: (Range<Int>, UnsafeMutablePointer<T>) -> Void
     ) {
         let k = geometry.patchSize
         forEachChunk(width: Swift.max(k, cols)) { rows, workspace in
-                let s = workspace.buffer(0, rows.count * cols)
+                let s = workspace.buffer(0, rows.count * cols, T.self)
                 fill(rows, s)
                 if geometry.patchesAreInput {
                     // Patches are disjoint rows of the input: the product lands in the result directly.
                     BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: s, lda: cols, b: vp, ldb: cols,
                               beta: 1, c: result + rows.lowerBound * k, ldc: k)
                 } else {
-                    let t = workspace.buffer(1, rows.count * k)
+                    let t = workspace.buffer(1, rows.count * k, T.self)
                     BLAS.gemm(transposeB: true, m: rows.count, n: k, k: cols, a: s, lda: cols, b: vp, ldb: cols,
                               beta: 0, c: t, ldc: k)
                     geometry.scatterAdd(t, rows: rows, into: result)
@@ -158,39 +173,46 @@ struct AffineMap {
     /// denominators from the stored output, so it is one product per chunk; a rule that reads only the weights
     /// (the toolbox's ww and flat) has the same denominators for every patch, computed once from V.
     private func stackedRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms) throws -> Tensor {
+        let p = weights.precision
+        let (r, x, z) = (try r.converted(to: p), try x.converted(to: p), try z.converted(to: p))
+        return try p.select(stackedRule(r, x, z, rule, Double.self), stackedRule(r, x, z, rule, Float.self))
+    }
+
+    private func stackedRule<T: Real>(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms, _: T.Type) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
-        let result = try Tensor.zeros(x.shape)
+        let result = try Tensor.zeros(x.shape, T.precision)
         let halves = rule.halvesUsed(by: x)
         guard !rule.terms.isEmpty, !halves.isEmpty else { return result }
         let stackedK = halves.count * k
         if halves.count == 1, rule.terms.count == 1, rule.terms[0].unmodified {
-            stackedBlock(r, x, z, into: result, outputs: 0..<m, rule: rule, halves: halves, weights: nil)
-            weightByHalf(halves[0].element, x, result)
+            stackedBlock(r, x, z, into: result, outputs: 0..<m, rule: rule, halves: halves, weights: nil as UnsafePointer<T>?)
+            weightByHalf(halves[0].element, x, result, T.self)
             return result
         }
         let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
         for first in stride(from: 0, to: m, by: blockOutputs) {
             let block = first..<Swift.min(m, first + blockOutputs)
-            let v = modifiedWeights(rule, halves: halves, outputs: block)
+            let v = modifiedWeights(rule, halves: halves, outputs: block, T.self)
             v.withUnsafeBufferPointer { stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves, weights: $0.baseAddress) }
         }
-        if halves.count == 1 { weightByHalf(halves[0].element, x, result) }
+        if halves.count == 1 { weightByHalf(halves[0].element, x, result, T.self) }
         return result
     }
 
     /// V for output units `block`: (halves × K) rows, (terms × block) columns, the modified weights of every term
     /// for every half; zero between channel groups.
-    private func modifiedWeights(_ rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)], outputs block: Range<Int>) -> [Double] {
+    private func modifiedWeights<T: Real>(_ rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)], outputs block: Range<Int>,
+                                          _: T.Type) -> [T] {
         let k = geometry.patchSize, m = outputs, mb = block.count
         let cols = rule.terms.count * mb
-        let (wp, d, g) = (weights.pointer, channelCount, groups)
-        var v = [Double](repeating: 0, count: halves.count * k * cols)
+        let (wp, d, g) = (weights.pointer(T.self), channelCount, groups)
+        var v = [T](repeating: 0, count: halves.count * k * cols)
         for (h, half) in halves.enumerated() {
             for row in 0..<k {
                 let rowGroup = g == 1 ? 0 : (row % d) / (d / g)
                 for (t, term) in rule.terms.enumerated() {
                     for (c, j) in block.enumerated() where g == 1 || j / (m / g) == rowGroup {
-                        v[(h * k + row) * cols + t * mb + c] = term.weight(wp[row * m + j], half.offset)
+                        v[(h * k + row) * cols + t * mb + c] = T(term.weight(Double(wp[row * m + j]), half.offset))
                     }
                 }
             }
@@ -199,12 +221,12 @@ struct AffineMap {
     }
 
     /// The stacked input [h_0 | h_1 | …] of patch rows `rows` (a pointer into x itself when `direct`).
-    private func stackedInput(_ xp: UnsafePointer<Double>, _ rows: Range<Int>, _ halves: [(offset: Int, element: RuleTerms.Half)],
-                              direct: Bool, _ workspace: Workspace) -> UnsafePointer<Double> {
+    private func stackedInput<T: Real>(_ xp: UnsafePointer<T>, _ rows: Range<Int>, _ halves: [(offset: Int, element: RuleTerms.Half)],
+                              direct: Bool, _ workspace: Workspace) -> UnsafePointer<T> {
         let k = geometry.patchSize, n = rows.count, stackedK = halves.count * k
-        let xc = patches(xp, rows, workspace.buffer(0, n * k))
+        let xc = patches(xp, rows, workspace.buffer(0, n * k, T.self))
         if direct { return xc }
-        let stacked = workspace.buffer(1, n * stackedK)
+        let stacked = workspace.buffer(1, n * stackedK, T.self)
         for (h, half) in halves.enumerated() {
             switch half.element {
             case .positive:
@@ -216,7 +238,7 @@ struct AffineMap {
             case .receptiveField:
                 for p in 0..<n { (stacked + p * stackedK + h * k).update(repeating: 1, count: k) }
             case .tensor(let t):
-                let tc = patches(t.pointer, rows, workspace.buffer(4, n * k))
+                let tc = patches(t.pointer(T.self), rows, workspace.buffer(4, n * k, T.self))
                 for p in 0..<n { (stacked + p * stackedK + h * k).update(from: tc + p * k, count: k) }
             }
         }
@@ -224,14 +246,14 @@ struct AffineMap {
     }
 
     /// result ⊙= h(x) for a rule's one half (ones over the receptive field change nothing).
-    private func weightByHalf(_ half: RuleTerms.Half, _ x: Tensor, _ result: Tensor) {
-        let (xp, out) = (x.pointer, result.mutablePointer)
+    private func weightByHalf<T: Real>(_ half: RuleTerms.Half, _ x: Tensor, _ result: Tensor, _: T.Type) {
+        let (xp, out) = (x.pointer(T.self), result.mutablePointer(T.self))
         Parallel.forEachPart(x.count, grain: Parallel.elementGrain) { part in
             switch half {
             case .positive: for i in part { out[i] *= Swift.max(xp[i], 0) }
             case .negative: for i in part { out[i] *= Swift.min(xp[i], 0) }
             case .input: for i in part { out[i] *= xp[i] }
-            case .tensor(let t): let tp = t.pointer; for i in part { out[i] *= tp[i] }
+            case .tensor(let t): let tp = t.pointer(T.self); for i in part { out[i] *= tp[i] }
             case .receptiveField: break
             }
         }
@@ -239,17 +261,17 @@ struct AffineMap {
 
     /// The share of output units `block` in a stacked rule's relevance, added into `result`; `modified` is V
     /// (`modifiedWeights`), nil for a rule on the layer itself (V = W, all outputs).
-    private func stackedBlock(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
+    private func stackedBlock<T: Real>(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
                               rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)],
-                              weights modified: UnsafePointer<Double>?) {
+                              weights modified: UnsafePointer<T>?) {
         let k = geometry.patchSize, m = outputs, mb = block.count
         let terms = rule.terms
         let cols = terms.count * mb, stackedK = halves.count * k
-        let vp = modified ?? weights.pointer
-        let bp = bias.pointer
-        var stackedBias = [Double](repeating: 0, count: cols)
+        let vp = modified ?? weights.pointer(T.self)
+        let bp = bias.pointer(T.self)
+        var stackedBias = [T](repeating: 0, count: cols)
         for (t, term) in terms.enumerated() {
-            for (c, j) in block.enumerated() { stackedBias[t * mb + c] = term.bias(bp[j]) }
+            for (c, j) in block.enumerated() { stackedBias[t * mb + c] = T(term.bias(Double(bp[j]))) }
         }
         // A complement term (the last) is not multiplied out: its denominators follow from the others and z.
         let complement = rule.complement.flatMap { $0.term == terms.count - 1 ? $0 : nil }
@@ -262,7 +284,7 @@ struct AffineMap {
             for row in 0..<stackedK { for c in 0..<productCols { constantDenominators[c] += vp[row * cols + c] } }
         }
 
-        let (xp, rp, zp, out) = (x.pointer, r.pointer, zOut.pointer, result.mutablePointer)
+        let (xp, rp, zp, out) = (x.pointer(T.self), r.pointer(T.self), zOut.pointer(T.self), result.mutablePointer(T.self))
         // One half that is x itself (or all of x: x⁺ without negatives, x⁻ without positives) needs no copy.
         let direct: Bool
         if halves.count == 1 {
@@ -285,9 +307,9 @@ struct AffineMap {
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
                 // The stacked input [h_0 | h_1 | …] of the chunk, where the denominators or the weighting need it.
-                let a: UnsafePointer<Double>? = needsInput ? stackedInput(xp, rows, halves, direct: direct, workspace) : nil
+                let a: UnsafePointer<T>? = needsInput ? stackedInput(xp, rows, halves, direct: direct, workspace) : nil
                 // The denominators D_t of the terms multiplied out, bias included.
-                let zc = workspace.buffer(2, n * cols)
+                let zc = workspace.buffer(2, n * cols, T.self)
                 if constant {
                     for p in 0..<n { (zc + p &* cols).update(from: constantPointer, count: productCols) }
                 } else if productCols > 0, let a {
@@ -304,7 +326,7 @@ struct AffineMap {
                     if let (last, factor) = complement {
                         // D_last = factor·z − Σ_others D_t.
                         let lastRow = row + last &* mb
-                        for c in 0..<mb { lastRow[c] = factor * zRow[c] }
+                        for c in 0..<mb { lastRow[c] = T(factor) * zRow[c] }
                         for t in 0..<last {
                             let tRow = row + t &* mb
                             for c in 0..<mb { lastRow[c] -= tRow[c] }
@@ -323,7 +345,7 @@ struct AffineMap {
                               beta: 1, c: out + rows.lowerBound &* k, ldc: k)
                     return
                 }
-                let back = workspace.buffer(3, n * stackedK)
+                let back = workspace.buffer(3, n * stackedK, T.self)
                 BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
                           beta: 0, c: back, ldc: stackedK)
                 if !single, let a {

@@ -35,14 +35,14 @@ struct RuleTerms {
         /// As `signed`, but with ε = 0 a denominator of exactly 0 gives 0 (the unified rule).
         case zeroSafe(Double)
 
-        /// R/stabilize(d), times the coefficient.
-        @inline(__always) func divide(_ numerator: Double, _ d: Double) -> Double {
+        /// R/stabilize(d), times the coefficient, in the precision of `T` (the constants rounded to it).
+        @inline(__always) func divide<T: Real>(_ numerator: T, _ d: T) -> T {
             switch self {
-            case .fixed(let v): return numerator / (d + v)
-            case .signed(let e): return numerator / (d + (d >= 0 ? e : -e))
+            case .fixed(let v): return numerator / (d + T(v))
+            case .signed(let e): return numerator / (d + (d >= 0 ? T(e) : -T(e)))
             case .zeroSafe(let e):
                 if e == 0 && d == 0 { return 0 }
-                return numerator / (d + (d >= 0 ? e : -e))
+                return numerator / (d + (d >= 0 ? T(e) : -T(e)))
             }
         }
     }
@@ -51,7 +51,7 @@ struct RuleTerms {
     enum Mask {
         case all, positive, negative
 
-        @inline(__always) func keeps(_ z: Double) -> Bool {
+        @inline(__always) func keeps<T: Real>(_ z: T) -> Bool {
             switch self {
             case .all: return true
             case .positive: return z > 0
@@ -160,9 +160,7 @@ struct RuleTerms {
             ], complement: (term: 1, factor: 2 + gamma))
         case .zBox(let box):
             let (low, high) = try box.bounds(channels: channels)
-            let l = try Tensor.uninitialized(x.shape), u = try Tensor.uninitialized(x.shape)
-            let (lp, up) = (l.mutablePointer, u.mutablePointer)
-            for i in 0..<x.count { lp[i] = low[i % channels]; up[i] = high[i % channels] }
+            let l = try filled(like: x) { low[$0 % channels] }, u = try filled(like: x) { high[$0 % channels] }
             // d = z − (W⁺l + b⁺) − (W⁻h + b⁻): the bias cancels.
             return RuleTerms(halves: [.input, .tensor(l), .tensor(u)], terms: [
                 Term(weight: { w, h in h == 0 ? w : (h == 1 ? -pos(w) : -neg(w)) }, bias: { _ in 0 }, coefficient: 1,
@@ -175,9 +173,8 @@ struct RuleTerms {
             return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weight: { w, _ in w * w }, bias: { $0 * $0 }, coefficient: 1,
                                                                           stabilizer: .signed(eps), mask: .all)])
         case .unified(let u):
-            let a = try Tensor.uninitialized(x.shape)
-            let (xp, ap) = (x.pointer, a.mutablePointer)
-            for i in 0..<x.count { ap[i] = u.theta0 + u.theta1 * xp[i] }
+            let xs = x.data
+            let a = try filled(like: x) { u.theta0 + u.theta1 * xs[$0] }
             var terms: [Term] = []
             if u.alpha != 0 {
                 terms.append(Term(weight: { w, _ in u.f(w) }, bias: { _ in 0 }, coefficient: u.alpha, stabilizer: .zeroSafe(u.epsilon), mask: .all))
@@ -194,9 +191,11 @@ struct RuleTerms {
     /// s_c = coefficient·mask(z_c)·R_c / stabilize(D_c) for c in 0..<count, in place of the denominators D (the
     /// common case, LRP-ε's form on every output, without a switch per value).
     @inline(__always)
-    static func shares(_ d: UnsafeMutablePointer<Double>, r: UnsafePointer<Double>, z: UnsafePointer<Double>, count: Int,
-                       coefficient: Double, stabilizer: Stabilizer, mask: Mask) {
-        if case .all = mask, case .signed(let e) = stabilizer {
+    static func shares<T: Real>(_ d: UnsafeMutablePointer<T>, r: UnsafePointer<T>, z: UnsafePointer<T>, count: Int,
+                                coefficient: Double, stabilizer: Stabilizer, mask: Mask) {
+        let coefficient = T(coefficient)
+        if case .all = mask, case .signed(let eps) = stabilizer {
+            let e = T(eps)
             for c in 0..<count {
                 let v = d[c]
                 d[c] = coefficient * r[c] / (v + (v >= 0 ? e : -e))
@@ -219,20 +218,27 @@ struct RuleTerms {
         }
     }
 
-    private static func ones(_ x: Tensor) throws -> Tensor {
-        let t = try Tensor.uninitialized(x.shape)
-        t.mutablePointer.update(repeating: 1, count: x.count)
+    private static func ones(_ x: Tensor) throws -> Tensor { try filled(like: x) { _ in 1 } }
+
+    /// A tensor of x's shape and precision with element i = value(i) (input-shaped halves).
+    private static func filled(like x: Tensor, _ value: (Int) -> Double) throws -> Tensor {
+        let t = try Tensor.uninitialized(x.shape, x.precision)
+        func fill<T: Real>(_: T.Type) {
+            let p = t.mutablePointer(T.self)
+            for i in 0..<x.count { p[i] = T(value(i)) }
+        }
+        x.precision.select(fill(Double.self), fill(Float.self))
         return t
     }
 
     /// The value of half `h` at input element `i` of x (`xp`).
-    @inline(__always) static func value(_ half: Half, _ xp: UnsafePointer<Double>, _ i: Int) -> Double {
+    @inline(__always) static func value<T: Real>(_ half: Half, _ xp: UnsafePointer<T>, _ i: Int) -> T {
         switch half {
         case .positive: return Swift.max(xp[i], 0)
         case .negative: return Swift.min(xp[i], 0)
         case .input: return xp[i]
         case .receptiveField: return 1
-        case .tensor(let t): return t.pointer[i]
+        case .tensor(let t): return t.pointer(T.self)[i]
         }
     }
 }

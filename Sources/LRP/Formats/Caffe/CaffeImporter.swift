@@ -204,7 +204,7 @@ struct CaffeImporter {
         }
         if let biasArray { try Self.expect(biasArray, count: filters, "bias", "\(filters)") }
         var full = [Double](repeating: 0, count: kh * kw * channels * filters)
-        let w = kernel.pointer
+        let w = kernel.data
         for o in 0..<filters {
             let g = o / perGroupOut
             for i in 0..<perGroupIn {
@@ -290,7 +290,7 @@ struct CaffeImporter {
         // caffe-tensorflow already stores in×out with rows in H,W,C order after a spatial layer.
         if weights.layout == .caffeTensorflow, spatial { order = nil }
         var matrix = [Double](repeating: 0, count: inputs * outputs)
-        let w = kernel.pointer
+        let w = kernel.data
         let rowsFirst = weights.layout == .caffeTensorflow || transpose
         for k in 0..<inputs {
             let source = order?[k] ?? k
