@@ -97,6 +97,11 @@ extension Layer {
     public func deepCopy() throws -> any Layer {
         try replacingParameters(try parameters.map { try $0.copy() })
     }
+
+    /// A copy with its own parameter storage in `precision`.
+    public func copy(in precision: Precision) throws -> any Layer {
+        try replacingParameters(try parameters.map { $0.precision == precision ? try $0.copy() : try $0.converted(to: precision) })
+    }
 }
 
 /// W −= scale·dW written into the parameter's storage.

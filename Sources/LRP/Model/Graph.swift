@@ -41,6 +41,7 @@ public struct Graph: Network {
     /// The rule each node uses when relevance is given no rule.
     public private(set) var presets: [Rule]
     public var inputShape: [Int]?
+    public private(set) var precision: Precision
 
     /// A graph of `nodes` (each reading only earlier nodes or −1) with output node `output`.
     public init(nodes: [Node], output: Int) throws {
@@ -63,6 +64,7 @@ public struct Graph: Network {
         self.nodes = nodes
         self.output = output
         self.presets = Array(repeating: .simple, count: nodes.count)
+        self.precision = Self.precision(of: nodes.compactMap { if case .layer(let l) = $0.operation { return l } else { return nil } })
     }
 
     /// The layers in order, when every node is a single-input layer reading the one before: the chain a
@@ -93,6 +95,7 @@ public struct Graph: Network {
                       output: chain.layerCount - 1)
         presets = chain.presets
         inputShape = chain.inputShape
+        precision = chain.precision
     }
 
     /// `model` with one more node, which becomes the output: a `Sequential` while every node reads the one
@@ -108,6 +111,7 @@ public struct Graph: Network {
         var graph = try Graph(nodes: (base?.nodes ?? []) + [Node(name: name, operation: operation, inputs: inputs)], output: index)
         graph.presets = (base?.presets ?? []) + [.simple]
         graph.inputShape = model.inputShape
+        if (0..<model.layerCount).contains(where: { !model.parameters(of: $0).isEmpty }) { graph.precision = model.precision }
         return graph
     }
 
@@ -141,15 +145,18 @@ public struct Graph: Network {
         }
     }
 
-    public func deepCopyNetwork() throws -> any Network {
+    public func deepCopyNetwork() throws -> any Network { try copy(in: precision) }
+
+    public func copy(in precision: Precision) throws -> Graph {
         var copy = try Graph(nodes: try nodes.map { node in
             switch node.operation {
-            case .layer(let layer): return Node(name: node.name, operation: .layer(try layer.deepCopy()), inputs: node.inputs)
+            case .layer(let layer): return Node(name: node.name, operation: .layer(try layer.copy(in: precision)), inputs: node.inputs)
             case .merge: return node
             }
         }, output: output)
         copy.presets = presets
         copy.inputShape = inputShape
+        copy.precision = precision
         return copy
     }
 
@@ -177,6 +184,7 @@ public struct Graph: Network {
 
     public func forward(_ x: Tensor) throws -> ForwardPass {
         _ = try Shape.validateInput(x.shape)
+        let x = try x.converted(to: precision)
         var pass = ForwardPass(layers: nodes.count)
         var outputs: [Tensor] = []
         outputs.reserveCapacity(nodes.count)
@@ -200,6 +208,7 @@ public struct Graph: Network {
         try checkLayer(index)
         guard case .layer(let layer) = nodes[index].operation else { throw mergeAlone(index) }
         _ = try Shape.validateInput(x.shape)
+        let x = try x.converted(to: precision)
         return LayerTrace(input: x, output: try withContext(context(index)) { try layer.forward(x) })
     }
 
@@ -227,7 +236,7 @@ public struct Graph: Network {
                 }
             }
         }
-        return try atInput ?? Tensor.zeros(input.shape)
+        return try atInput ?? Tensor.zeros(input.shape, input.precision)
     }
 
     /// a + b (b alone when a is nil).

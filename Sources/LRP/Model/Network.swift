@@ -53,6 +53,12 @@ public protocol Network: Sendable {
 
     /// A copy whose layers have their own parameter storage.
     func deepCopyNetwork() throws -> any Network
+
+    /// The precision the model computes in: its parameters', and that of every tensor its passes return
+    /// (inputs and relevance of the other precision are converted on the way in).
+    var precision: Precision { get }
+    /// A copy whose parameters are their own storage in `precision` (numpy's `astype`).
+    func copy(in precision: Precision) throws -> Self
 }
 
 extension Network {
@@ -77,11 +83,17 @@ extension Network {
     /// The name of an unnamed layer at `index`.
     static func defaultName(_ index: Int) -> String { "layer\(index)" }
 
-    /// `values` reshaped like `reference` (the output of the same layer), or a shape error.
+    /// `values` reshaped like `reference` (the output of the same layer) and in its precision, or a shape error.
     func conform(_ values: Tensor, to reference: Tensor, what: String) throws -> Tensor {
         guard values.count == reference.count else {
             throw LRPError.shape("\(what) has \(values.count) values (\(Shape.describe(values.shape))), the output of the last forward pass \(Shape.describe(reference.shape)) has \(reference.count)")
         }
-        return values.shape == reference.shape ? values : try values.reshaped(reference.shape)
+        let converted = try values.converted(to: reference.precision)
+        return converted.shape == reference.shape ? converted : try converted.reshaped(reference.shape)
+    }
+
+    /// The precision of the first layer with parameters (float64 for none): a new model's precision.
+    static func precision(of layers: [any Layer]) -> Precision {
+        layers.first { !$0.parameters.isEmpty }?.parameters[0].precision ?? .float64
     }
 }

@@ -13,10 +13,13 @@ public struct Sequential: Network {
     /// The layers' names ("layer<i>" unless named).
     public private(set) var names: [String]
     public var inputShape: [Int]?
+    public private(set) var precision: Precision
 
-    /// A model of `layers`, every preset `simple`, named by `names` (default "layer0", "layer1", …).
+    /// A model of `layers`, every preset `simple`, named by `names` (default "layer0", "layer1", …), in the
+    /// precision of its first parameters (float64 for none).
     public init(layers: [any Layer], names: [String]? = nil) {
         self.layers = layers
+        self.precision = Self.precision(of: layers)
         self.presets = Array(repeating: .simple, count: layers.count)
         if let names, names.count == layers.count {
             self.names = names
@@ -38,22 +41,27 @@ public struct Sequential: Network {
         }
     }
 
-    /// Appends a layer (preset `simple`).
+    /// Appends a layer (preset `simple`); a model without parameters so far takes the layer's precision.
     public mutating func append(_ layer: any Layer, name: String? = nil) {
+        if !layers.contains(where: { !$0.parameters.isEmpty }), let first = layer.parameters.first { precision = first.precision }
         names.append(name ?? Self.defaultName(layers.count))
         layers.append(layer)
         presets.append(.simple)
     }
 
     /// A copy whose layers have their own parameter storage.
-    public func deepCopy() throws -> Sequential {
-        var copy = Sequential(layers: try layers.map { try $0.deepCopy() }, names: names)
-        copy.presets = presets
-        copy.inputShape = inputShape
-        return copy
-    }
+    public func deepCopy() throws -> Sequential { try copy(in: precision) }
 
     public func deepCopyNetwork() throws -> any Network { try deepCopy() }
+
+    /// A copy whose layers have their own parameter storage in `precision`.
+    public func copy(in precision: Precision) throws -> Sequential {
+        var copy = Sequential(layers: try layers.map { try $0.copy(in: precision) }, names: names)
+        copy.presets = presets
+        copy.inputShape = inputShape
+        copy.precision = precision
+        return copy
+    }
 
     // MARK: Forward
 
@@ -74,6 +82,7 @@ public struct Sequential: Network {
     public func forward(_ x: Tensor) throws -> ForwardPass {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
         _ = try Shape.validateInput(x.shape)
+        let x = try x.converted(to: precision)
         var pass = ForwardPass(layers: layers.count)
         var current = x
         for (i, layer) in layers.enumerated() {
@@ -89,6 +98,7 @@ public struct Sequential: Network {
     public func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace {
         try checkLayer(index)
         _ = try Shape.validateInput(x.shape)
+        let x = try x.converted(to: precision)
         return LayerTrace(input: x, output: try withContext(context(index)) { try layers[index].forward(x) })
     }
 
