@@ -2,7 +2,11 @@
  * lrp.h — the C interface of liblrp: Layer-wise Relevance Propagation (LRP) for trained neural networks.
  *
  * Conventions (they hold for every declaration below):
- *  - Arrays are float64, C order (row-major), batch first: N×D for vectors, N×H×W×C for images.
+ *  - Arrays are float64, C order (row-major), batch first: N×D for vectors, N×H×W×C for images. A model
+ *    computes in float64 (the default, the toolbox's exact numbers) or float32 (lrp_model_set_precision);
+ *    the functions ending in _f32 take and give float arrays, the others double arrays, for models of
+ *    either precision (values are converted at the boundary; a float32 model with _f32 buffers converts
+ *    nothing).
  *  - Every function that can fail returns an lrp_status and, on failure, sets the calling thread's
  *    last-error message (lrp_last_error). No function aborts, traps or prints on bad input or bad files.
  *  - On failure nothing the caller owns is modified: output buffers, shapes and out-pointers keep their
@@ -45,12 +49,16 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 4   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 5   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.4.0"
+#define LRP_VERSION_STRING "1.5.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
+
+/* The precision a model computes in (lrp_model_precision, lrp_model_set_precision, lrp_model_read_as). */
+#define LRP_FLOAT64 0
+#define LRP_FLOAT32 1
 
 typedef enum lrp_status {
     LRP_OK              = 0,
@@ -117,6 +125,24 @@ lrp_status lrp_model_output_shape(const lrp_model *model, int32_t rank, const in
                                   int32_t *out_rank, int64_t *out_shape);
 
 /* ---------------------------------------------------------------------------------------------------------
+ * Precision: float64 (default) or float32 models
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** The precision `model` computes in, LRP_FLOAT64 or LRP_FLOAT32, into *precision. */
+lrp_status lrp_model_precision(const lrp_model *model, int32_t *precision);
+
+/** Converts every parameter of `model` to `precision` (LRP_FLOAT64 or LRP_FLOAT32); its forward passes, its
+ *  relevance and all its workspaces are then computed in that precision, and no copy in the other is kept.
+ *  Addresses from lrp_layer_parameter / lrp_layer_parameter_f32 become invalid and the stored forward pass is
+ *  discarded; converting to the current precision changes nothing. float64 → float32 rounds each value to
+ *  nearest; float32 → float64 is exact. Fails with LRP_ERR_ARGUMENT (unknown precision) or LRP_ERR_MEMORY;
+ *  the model is then unchanged. */
+lrp_status lrp_model_set_precision(lrp_model *model, int32_t precision);
+
+/** lrp_model_read, with the model in `precision` (LRP_FLOAT64 or LRP_FLOAT32). */
+lrp_status lrp_model_read_as(const char *path, const char *format, int32_t precision, lrp_model **out);
+
+/* ---------------------------------------------------------------------------------------------------------
  * Models of other frameworks
  * ------------------------------------------------------------------------------------------------------ */
 
@@ -156,6 +182,9 @@ lrp_status lrp_caffe_convert_weights(const char *caffemodel, const char *prototx
  *  or y_capacity is smaller than the output; the message gives the shapes) or LRP_ERR_MEMORY. */
 lrp_status lrp_forward(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
                        double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+/** lrp_forward with float arrays (y_capacity counts floats). */
+lrp_status lrp_forward_f32(lrp_model *model, const float *x, int32_t rank, const int64_t *shape,
+                           float *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
 
 /** Propagates the relevance r (shaped like the last forward pass's output, e.g. the output masked to one
  *  class) from the last layer to the first and writes the input relevance to rx (shaped like that pass's
@@ -164,6 +193,9 @@ lrp_status lrp_forward(lrp_model *model, const double *x, int32_t rank, const in
  *  or rx_capacity is smaller than the input's), LRP_ERR_ARGUMENT (NULL pointers, unknown rule, bad param). */
 lrp_status lrp_relevance(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
                          double *rx, int64_t rx_capacity);
+/** lrp_relevance with float arrays. */
+lrp_status lrp_relevance_f32(lrp_model *model, const float *r, int64_t r_count, const char *rule, double param,
+                             float *rx, int64_t rx_capacity);
 
 /** Sets the rule preset of layer `layer` (0 = first; -1: every layer) that lrp_relevance uses when it is
  *  given no rule. Presets on layers without parameters (Rect, Tanh, SoftMax, Flatten) are kept but have no
@@ -215,12 +247,19 @@ lrp_status lrp_write_composite(const lrp_model *model, const char *path);
 lrp_status lrp_relevance_at(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
                             int32_t start, const int32_t *layers, int32_t layer_count, double *const *outs,
                             const int64_t *capacities, double *sums, int64_t sums_capacity);
+/** lrp_relevance_at with float arrays for r and outs (the sums stay double). */
+lrp_status lrp_relevance_at_f32(lrp_model *model, const float *r, int64_t r_count, const char *rule, double param,
+                                int32_t start, const int32_t *layers, int32_t layer_count, float *const *outs,
+                                const int64_t *capacities, double *sums, int64_t sums_capacity);
 
 /** Relevance for `targets` initial relevances of the same forward pass (e.g. the output masked to each of K
  *  classes): r holds targets × r_count values (one output-sized array after another), rx receives targets
  *  input-sized results in the same order. Each extra target costs one backward pass, no forward pass. */
 lrp_status lrp_relevance_targets(lrp_model *model, const double *r, int32_t targets, int64_t r_count,
                                  const char *rule, double param, double *rx, int64_t rx_capacity);
+/** lrp_relevance_targets with float arrays. */
+lrp_status lrp_relevance_targets_f32(lrp_model *model, const float *r, int32_t targets, int64_t r_count,
+                                     const char *rule, double param, float *rx, int64_t rx_capacity);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Building models and reaching their parameters
@@ -229,7 +268,8 @@ lrp_status lrp_relevance_targets(lrp_model *model, const double *r, int32_t targ
 /** Creates an empty model in *out (free it with lrp_model_free); add layers with lrp_model_append. */
 lrp_status lrp_model_new(lrp_model **out);
 
-/** Appends a layer, reading the model's current output, described by its header line — the toolbox's
+/** Appends a layer (its parameters converted to the model's precision), reading the model's current output,
+ *  described by its header line — the toolbox's
  *  "Linear m n", "Convolution hf wf df nf sh sw", "SumPool ph pw sh sw", "MaxPool ph pw sh sw", "Flatten",
  *  "Rect", "Tanh", "SoftMax", and liblrp's "AvgPool ph pw sh sw", "BatchNorm c", "Sigmoid",
  *  "Pad top bottom left right", "GlobalAvgPool", "Reshape d1 d2 …", "LRN size alpha beta k"; Convolution and
@@ -286,13 +326,17 @@ lrp_status lrp_model_copy(const lrp_model *model, lrp_model **out);
 
 /** Gives access to parameter `name` ("W" or "B") of layer `layer`: *data receives the address of the layer's
  *  own storage, *rank and shape[0 .. *rank) its shape (shape needs LRP_MAX_RANK entries). The storage is
- *  valid until the model is freed; writing it changes the layer (between calls, not during one).
- *  Fails with LRP_ERR_ARGUMENT for a layer without that parameter. */
+ *  valid until the model is freed or converted (lrp_model_set_precision); writing it changes the layer
+ *  (between calls, not during one). Fails with LRP_ERR_ARGUMENT for a layer without that parameter, or for a
+ *  float32 model (its storage holds floats: lrp_layer_parameter_f32). */
 lrp_status lrp_layer_parameter(lrp_model *model, int32_t layer, const char *name, double **data, int32_t *rank,
                                int64_t *shape);
+/** lrp_layer_parameter for a float32 model (LRP_ERR_ARGUMENT for a float64 one). */
+lrp_status lrp_layer_parameter_f32(lrp_model *model, int32_t layer, const char *name, float **data, int32_t *rank,
+                                   int64_t *shape);
 
-/** Copies `count` values into parameter `name` ("W" or "B") of layer `layer`; count must be its size
- *  (LRP_ERR_SHAPE otherwise, and nothing is written). */
+/** Copies `count` values into parameter `name` ("W" or "B") of layer `layer` (rounded to float for a float32
+ *  model); count must be its size (LRP_ERR_SHAPE otherwise, and nothing is written). */
 lrp_status lrp_layer_set_parameter(lrp_model *model, int32_t layer, const char *name, const double *data,
                                    int64_t count);
 
@@ -304,6 +348,9 @@ lrp_status lrp_layer_set_parameter(lrp_model *model, int32_t layer, const char *
  *  and output as its trace, replacing the one left by an earlier pass (full or single-layer). */
 lrp_status lrp_layer_forward(lrp_model *model, int32_t layer, const double *x, int32_t rank, const int64_t *shape,
                              double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+/** lrp_layer_forward with float arrays. */
+lrp_status lrp_layer_forward_f32(lrp_model *model, int32_t layer, const float *x, int32_t rank, const int64_t *shape,
+                                 float *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
 
 /** The output shape of layer `layer` alone for an input of shape shape[0 .. rank) (no computation). */
 lrp_status lrp_layer_output_shape(const lrp_model *model, int32_t layer, int32_t rank, const int64_t *shape,
@@ -313,6 +360,9 @@ lrp_status lrp_layer_output_shape(const lrp_model *model, int32_t layer, int32_t
  *  receives relevance shaped like the trace's input. rule NULL: the layer's preset. */
 lrp_status lrp_layer_relevance(lrp_model *model, int32_t layer, const double *r, int64_t r_count, const char *rule,
                                double param, double *rx, int64_t rx_capacity);
+/** lrp_layer_relevance with float arrays. */
+lrp_status lrp_layer_relevance_f32(lrp_model *model, int32_t layer, const float *r, int64_t r_count, const char *rule,
+                                   double param, float *rx, int64_t rx_capacity);
 
 /** The shape of the input (which = 0) or output (which = 1) of layer `layer`'s trace, into *rank and
  *  shape[0 .. *rank). Fails with LRP_ERR_STATE when the layer has not run. */

@@ -15,7 +15,7 @@ public func lrp_model_append(_ model: OpaquePointer?, _ layer: UnsafePointer<CCh
                              _ weightCount: Int64, _ bias: UnsafePointer<Double>?, _ biasCount: Int64) -> lrp_status {
     guarded("lrp_model_append", model: model) { handle in
         let spec = try LayerSpec(header: try string(layer, "layer"))
-        let made = try spec.make(try parameterArrays(spec, [(weights, weightCount), (bias, biasCount)]))
+        let made = try spec.make(try parameterArrays(spec, [(weights, weightCount), (bias, biasCount)])).converted(to: handle.model.precision)
         let source = handle.model.layerCount == 0 ? -1 : handle.model.outputIndex
         let updated = try Graph.appending(handle.model, name: nil, operation: .layer(made), inputs: [source])
         handle.model = updated
@@ -62,13 +62,28 @@ private func parameter(_ handle: ModelHandle, _ layer: Int32, _ name: UnsafePoin
 public func lrp_layer_parameter(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
                                 _ data: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>?,
                                 _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_parameter", model: model) { handle in
+    layerParameter("lrp_layer_parameter", model, layer, name, data, rank, dims)
+}
+
+@_cdecl("lrp_layer_parameter_f32")
+public func lrp_layer_parameter_f32(_ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
+                                    _ data: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
+                                    _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    layerParameter("lrp_layer_parameter_f32", model, layer, name, data, rank, dims)
+}
+
+/// lrp_layer_parameter and lrp_layer_parameter_f32: the storage itself, so only for a model of T's precision.
+private func layerParameter<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ layer: Int32, _ name: UnsafePointer<CChar>?,
+                                     _ data: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?,
+                                     _ rank: UnsafeMutablePointer<Int32>?, _ dims: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded(function, model: model) { handle in
         let (data, rank, dims) = (try required(data, "data"), try required(rank, "rank"), try required(dims, "shape"))
         let tensor = try parameter(handle, layer, name)
-        guard tensor.precision == .float64 else {
-            throw LRPError.argument("the model is \(tensor.precision): its parameters are floats, use lrp_layer_parameter_f32")
+        guard tensor.precision == T.precision else {
+            let other = T.precision == .float64 ? "lrp_layer_parameter_f32" : "lrp_layer_parameter"
+            throw LRPError.argument("the model is \(tensor.precision): its parameters are reached with \(other)")
         }
-        data.pointee = tensor.unsafeStorageAddress.assumingMemoryBound(to: Double.self)
+        data.pointee = tensor.unsafeStorageAddress.assumingMemoryBound(to: T.self)
         writeShape(tensor.shape, rank: rank, dims: dims)
     }
 }

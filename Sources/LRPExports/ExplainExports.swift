@@ -17,8 +17,26 @@ public func lrp_relevance_at(_ model: OpaquePointer?, _ r: UnsafePointer<Double>
                              _ layers: UnsafePointer<Int32>?, _ layerCount: Int32,
                              _ outs: UnsafePointer<UnsafeMutablePointer<Double>?>?, _ capacities: UnsafePointer<Int64>?,
                              _ sums: UnsafeMutablePointer<Double>?, _ sumsCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance_at", model: model) { handle in
-        let relevance = try values(r, rCount, "r")
+    relevanceAt("lrp_relevance_at", model, r, rCount, rule, parameter, start, layers, layerCount, outs, capacities, sums, sumsCapacity)
+}
+
+@_cdecl("lrp_relevance_at_f32")
+public func lrp_relevance_at_f32(_ model: OpaquePointer?, _ r: UnsafePointer<Float>?, _ rCount: Int64,
+                                 _ rule: UnsafePointer<CChar>?, _ parameter: Double, _ start: Int32,
+                                 _ layers: UnsafePointer<Int32>?, _ layerCount: Int32,
+                                 _ outs: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ capacities: UnsafePointer<Int64>?,
+                                 _ sums: UnsafeMutablePointer<Double>?, _ sumsCapacity: Int64) -> lrp_status {
+    relevanceAt("lrp_relevance_at_f32", model, r, rCount, rule, parameter, start, layers, layerCount, outs, capacities, sums, sumsCapacity)
+}
+
+/// lrp_relevance_at and lrp_relevance_at_f32 (relevance buffers of T).
+private func relevanceAt<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ r: UnsafePointer<T>?, _ rCount: Int64,
+                                  _ rule: UnsafePointer<CChar>?, _ parameter: Double, _ start: Int32,
+                                  _ layers: UnsafePointer<Int32>?, _ layerCount: Int32,
+                                  _ outs: UnsafePointer<UnsafeMutablePointer<T>?>?, _ capacities: UnsafePointer<Int64>?,
+                                  _ sums: UnsafeMutablePointer<Double>?, _ sumsCapacity: Int64) -> lrp_status {
+    guarded(function, model: model) { handle in
+        let relevance = try values(r, rCount, "r", precision: handle.model.precision)
         guard layerCount >= 0, layerCount <= 1 << 20 else { throw LRPError.argument("layer_count must be ≥ 0, got \(layerCount)") }
         let requested = layerCount == 0 ? [] : Array(UnsafeBufferPointer(start: try required(layers, "layers"), count: Int(layerCount))).map(Int.init)
         let buffers = layerCount == 0 ? [] : Array(UnsafeBufferPointer(start: try required(outs, "outs"), count: Int(layerCount)))
@@ -55,7 +73,21 @@ public func lrp_relevance_at(_ model: OpaquePointer?, _ r: UnsafePointer<Double>
 public func lrp_relevance_targets(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, _ targets: Int32, _ rCount: Int64,
                                   _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                                   _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance_targets", model: model) { handle in
+    relevanceTargets("lrp_relevance_targets", model, r, targets, rCount, rule, parameter, rx, rxCapacity)
+}
+
+@_cdecl("lrp_relevance_targets_f32")
+public func lrp_relevance_targets_f32(_ model: OpaquePointer?, _ r: UnsafePointer<Float>?, _ targets: Int32, _ rCount: Int64,
+                                      _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                                      _ rx: UnsafeMutablePointer<Float>?, _ rxCapacity: Int64) -> lrp_status {
+    relevanceTargets("lrp_relevance_targets_f32", model, r, targets, rCount, rule, parameter, rx, rxCapacity)
+}
+
+/// lrp_relevance_targets and lrp_relevance_targets_f32 (buffers of T).
+private func relevanceTargets<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ r: UnsafePointer<T>?, _ targets: Int32,
+                                       _ rCount: Int64, _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                                       _ rx: UnsafeMutablePointer<T>?, _ rxCapacity: Int64) -> lrp_status {
+    guarded(function, model: model) { handle in
         guard targets >= 1 else { throw LRPError.argument("targets must be ≥ 1, got \(targets)") }
         let output = try outputTrace(handle).output
         try checkCount(rCount, "r_count (per target)", fits: output)
@@ -68,7 +100,7 @@ public func lrp_relevance_targets(_ model: OpaquePointer?, _ r: UnsafePointer<Do
         let out = try required(rx, "rx")
         let n = Int(rCount)
         let parts = try (0..<Int(targets)).map { k in
-            try Tensor(shape: output.shape, copying: UnsafeBufferPointer(start: source + k * n, count: n))
+            try Tensor(shape: output.shape, converting: UnsafeBufferPointer(start: source + k * n, count: n), to: handle.model.precision)
         }
         let chosen = try rule.map { try Rule(nameOrSpec: String(cString: $0), parameter: parameter) }
         let results = try handle.model.explain(targets: parts, of: handle.pass, request: RelevanceRequest(rule: chosen))

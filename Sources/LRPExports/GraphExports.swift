@@ -14,7 +14,8 @@ public func lrp_model_add_node(_ model: OpaquePointer?, _ name: UnsafePointer<CC
         let list = try required(inputs, "inputs")
         let sources = (0..<Int(inputCount)).map { Int(list[$0]) }
         let arrays = try parameterArrays(spec, [(weights, weightCount), (bias, biasCount)])
-        let operation = try spec.makeNode(arrays)
+        var operation = try spec.makeNode(arrays)
+        if case .layer(let made) = operation { operation = .layer(try made.converted(to: handle.model.precision)) }
         let updated = try Graph.appending(handle.model, name: optionalString(name), operation: operation, inputs: sources)
         handle.model = updated
         handle.pass = ForwardPass(layers: updated.layerCount)

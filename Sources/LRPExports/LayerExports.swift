@@ -16,10 +16,24 @@ private func trace(_ handle: ModelHandle, _ layer: Int) throws -> LayerTrace {
 public func lrp_layer_forward(_ model: OpaquePointer?, _ layer: Int32, _ x: UnsafePointer<Double>?, _ rank: Int32,
                               _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Double>?, _ yCapacity: Int64,
                               _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_layer_forward", model: model) { handle in
+    layerForward("lrp_layer_forward", model, layer, x, rank, dims, y, yCapacity, yRank, yShape)
+}
+
+@_cdecl("lrp_layer_forward_f32")
+public func lrp_layer_forward_f32(_ model: OpaquePointer?, _ layer: Int32, _ x: UnsafePointer<Float>?, _ rank: Int32,
+                                  _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Float>?, _ yCapacity: Int64,
+                                  _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    layerForward("lrp_layer_forward_f32", model, layer, x, rank, dims, y, yCapacity, yRank, yShape)
+}
+
+/// lrp_layer_forward and lrp_layer_forward_f32 (buffers of T).
+private func layerForward<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ layer: Int32, _ x: UnsafePointer<T>?,
+                                   _ rank: Int32, _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<T>?, _ yCapacity: Int64,
+                                   _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded(function, model: model) { handle in
         let index = Int(layer)
         try handle.model.checkLayer(index)
-        let batch = try input(x, rank, dims)
+        let batch = try input(x, rank, dims, precision: handle.model.precision)
         let out = try outputBuffers(y, yRank, yShape)
         let outputShape = try handle.model.outputShape(for: batch.shape, layer: index)
         try checkCapacity(yCapacity, try Shape.count(outputShape), "the output buffer (y_capacity)")
@@ -44,8 +58,22 @@ public func lrp_layer_output_shape(_ model: OpaquePointer?, _ layer: Int32, _ ra
 public func lrp_layer_relevance(_ model: OpaquePointer?, _ layer: Int32, _ r: UnsafePointer<Double>?, _ rCount: Int64,
                                 _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                                 _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_layer_relevance", model: model) { handle in
-        let (relevance, rx) = (try values(r, rCount, "r"), try required(rx, "rx"))
+    layerRelevance("lrp_layer_relevance", model, layer, r, rCount, rule, parameter, rx, rxCapacity)
+}
+
+@_cdecl("lrp_layer_relevance_f32")
+public func lrp_layer_relevance_f32(_ model: OpaquePointer?, _ layer: Int32, _ r: UnsafePointer<Float>?, _ rCount: Int64,
+                                    _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                                    _ rx: UnsafeMutablePointer<Float>?, _ rxCapacity: Int64) -> lrp_status {
+    layerRelevance("lrp_layer_relevance_f32", model, layer, r, rCount, rule, parameter, rx, rxCapacity)
+}
+
+/// lrp_layer_relevance and lrp_layer_relevance_f32 (buffers of T).
+private func layerRelevance<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ layer: Int32, _ r: UnsafePointer<T>?,
+                                     _ rCount: Int64, _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                                     _ rx: UnsafeMutablePointer<T>?, _ rxCapacity: Int64) -> lrp_status {
+    guarded(function, model: model) { handle in
+        let (relevance, rx) = (try values(r, rCount, "r", precision: handle.model.precision), try required(rx, "rx"))
         let t = try trace(handle, Int(layer))
         try checkCount(rCount, "r", fits: t.output)
         try checkCapacity(rxCapacity, t.input.count, "the relevance buffer (rx_capacity)")

@@ -7,7 +7,7 @@ import LRP
 /// The library version, "MAJOR.MINOR.PATCH".
 @_cdecl("lrp_version")
 public func lrp_version() -> UnsafePointer<CChar>? {
-    UnsafeRawPointer(("1.4.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    UnsafeRawPointer(("1.5.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// The calling thread's last error message.
@@ -71,8 +71,22 @@ public func lrp_model_output_shape(_ model: OpaquePointer?, _ rank: Int32, _ dim
 public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ rank: Int32,
                         _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Double>?, _ yCapacity: Int64,
                         _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
-    guarded("lrp_forward", model: model) { handle in
-        let batch = try input(x, rank, dims)
+    forward("lrp_forward", model, x, rank, dims, y, yCapacity, yRank, yShape)
+}
+
+@_cdecl("lrp_forward_f32")
+public func lrp_forward_f32(_ model: OpaquePointer?, _ x: UnsafePointer<Float>?, _ rank: Int32,
+                            _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<Float>?, _ yCapacity: Int64,
+                            _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    forward("lrp_forward_f32", model, x, rank, dims, y, yCapacity, yRank, yShape)
+}
+
+/// lrp_forward and lrp_forward_f32 (buffers of T).
+private func forward<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ x: UnsafePointer<T>?, _ rank: Int32,
+                              _ dims: UnsafePointer<Int64>?, _ y: UnsafeMutablePointer<T>?, _ yCapacity: Int64,
+                              _ yRank: UnsafeMutablePointer<Int32>?, _ yShape: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded(function, model: model) { handle in
+        let batch = try input(x, rank, dims, precision: handle.model.precision)
         let out = try outputBuffers(y, yRank, yShape)
         try checkCapacity(yCapacity, try Shape.count(try handle.model.outputShape(for: batch.shape)), "the output buffer (y_capacity)")
         let pass = try handle.model.forward(batch)
@@ -86,8 +100,22 @@ public func lrp_forward(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ 
 public func lrp_relevance(_ model: OpaquePointer?, _ r: UnsafePointer<Double>?, _ rCount: Int64,
                           _ rule: UnsafePointer<CChar>?, _ parameter: Double,
                           _ rx: UnsafeMutablePointer<Double>?, _ rxCapacity: Int64) -> lrp_status {
-    guarded("lrp_relevance", model: model) { handle in
-        let (relevance, rx) = (try values(r, rCount, "r"), try required(rx, "rx"))
+    relevance("lrp_relevance", model, r, rCount, rule, parameter, rx, rxCapacity)
+}
+
+@_cdecl("lrp_relevance_f32")
+public func lrp_relevance_f32(_ model: OpaquePointer?, _ r: UnsafePointer<Float>?, _ rCount: Int64,
+                              _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                              _ rx: UnsafeMutablePointer<Float>?, _ rxCapacity: Int64) -> lrp_status {
+    relevance("lrp_relevance_f32", model, r, rCount, rule, parameter, rx, rxCapacity)
+}
+
+/// lrp_relevance and lrp_relevance_f32 (buffers of T).
+private func relevance<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ r: UnsafePointer<T>?, _ rCount: Int64,
+                                _ rule: UnsafePointer<CChar>?, _ parameter: Double,
+                                _ rx: UnsafeMutablePointer<T>?, _ rxCapacity: Int64) -> lrp_status {
+    guarded(function, model: model) { handle in
+        let (relevance, rx) = (try values(r, rCount, "r", precision: handle.model.precision), try required(rx, "rx"))
         guard let first = handle.pass.traces.first, let trace = first else {
             throw LRPError.state("no forward pass yet: call lrp_forward first")
         }

@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 4
+ABI_MINOR = 5
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

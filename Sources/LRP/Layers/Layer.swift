@@ -98,6 +98,11 @@ extension Layer {
         try replacingParameters(try parameters.map { try $0.copy() })
     }
 
+    /// This layer when its parameters are in `precision` (or it has none), else a copy in `precision`.
+    public func converted(to precision: Precision) throws -> any Layer {
+        parameters.allSatisfy { $0.precision == precision } ? self : try copy(in: precision)
+    }
+
     /// A copy with its own parameter storage in `precision`.
     public func copy(in precision: Precision) throws -> any Layer {
         try replacingParameters(try parameters.map { $0.precision == precision ? try $0.copy() : try $0.converted(to: precision) })

@@ -111,7 +111,12 @@ public struct Graph: Network {
         var graph = try Graph(nodes: (base?.nodes ?? []) + [Node(name: name, operation: operation, inputs: inputs)], output: index)
         graph.presets = (base?.presets ?? []) + [.simple]
         graph.inputShape = model.inputShape
-        if (0..<model.layerCount).contains(where: { !model.parameters(of: $0).isEmpty }) { graph.precision = model.precision }
+        // As Sequential.append: the model's precision, unless it has no parameters yet and the new layer has.
+        graph.precision = model.precision
+        if !(0..<model.layerCount).contains(where: { !model.parameters(of: $0).isEmpty }),
+           case .layer(let layer) = operation, let first = layer.parameters.first {
+            graph.precision = first.precision
+        }
         return graph
     }
 
