@@ -86,6 +86,7 @@ class TrainingResult(ctypes.Structure):
 
 
 _doubles = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+_floats = np.ctypeslib.ndpointer(dtype=np.float32, flags="C_CONTIGUOUS")
 _int64s = np.ctypeslib.ndpointer(dtype=np.int64, flags="C_CONTIGUOUS")
 _handle = c_void_p
 _status = c_int32
@@ -98,7 +99,20 @@ _SIGNATURES = {
     "lrp_model_layer_count": (c_int32, [_handle]),
     "lrp_model_layer_describe": (_status, [_handle, c_int32, c_char_p, c_int64]),
     "lrp_model_output_shape": (_status, [_handle, c_int32, _int64s, POINTER(c_int32), _int64s]),
+    "lrp_model_precision": (_status, [_handle, POINTER(c_int32)]),
+    "lrp_model_set_precision": (_status, [_handle, c_int32]),
+    "lrp_model_read_as": (_status, [c_char_p, c_char_p, c_int32, POINTER(c_void_p)]),
     "lrp_forward": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int64, POINTER(c_int32), _int64s]),
+    "lrp_forward_f32": (_status, [_handle, _floats, c_int32, _int64s, _floats, c_int64, POINTER(c_int32), _int64s]),
+    "lrp_relevance_f32": (_status, [_handle, _floats, c_int64, c_char_p, c_double, _floats, c_int64]),
+    "lrp_relevance_at_f32": (_status, [_handle, _floats, c_int64, c_char_p, c_double, c_int32, POINTER(c_int32), c_int32,
+                                       POINTER(c_void_p), POINTER(c_int64), c_void_p, c_int64]),
+    "lrp_relevance_targets_f32": (_status, [_handle, _floats, c_int32, c_int64, c_char_p, c_double, _floats, c_int64]),
+    "lrp_layer_parameter_f32": (_status, [_handle, c_int32, c_char_p, POINTER(POINTER(ctypes.c_float)), POINTER(c_int32),
+                                          _int64s]),
+    "lrp_layer_forward_f32": (_status, [_handle, c_int32, _floats, c_int32, _int64s, _floats, c_int64, POINTER(c_int32),
+                                        _int64s]),
+    "lrp_layer_relevance_f32": (_status, [_handle, c_int32, _floats, c_int64, c_char_p, c_double, _floats, c_int64]),
     "lrp_relevance": (_status, [_handle, _doubles, c_int64, c_char_p, c_double, _doubles, c_int64]),
     "lrp_set_rule": (_status, [_handle, c_int32, c_char_p, c_double]),
     "lrp_get_rule": (_status, [_handle, c_int32, c_char_p, c_int64, POINTER(c_double)]),
@@ -225,6 +239,19 @@ def path(value):
 def doubles(array):
     """A C-contiguous float64 copy-or-view of array (what every double* argument takes)."""
     return np.ascontiguousarray(array, dtype=np.float64)
+
+
+#: The precisions of the C interface (LRP_FLOAT64, LRP_FLOAT32) by numpy dtype, and back.
+PRECISION = {np.dtype(np.float64): 0, np.dtype(np.float32): 1}
+DTYPE = {0: np.dtype(np.float64), 1: np.dtype(np.float32)}
+
+
+def precision(dtype):
+    """LRP_FLOAT64 or LRP_FLOAT32 for a numpy dtype (np.float64, np.float32, 'float32', ...)."""
+    try:
+        return PRECISION[np.dtype(dtype)]
+    except (TypeError, KeyError):
+        raise LRPArgumentError("dtype must be float64 or float32, got %r" % (dtype,)) from None
 
 
 def shape_of(array):

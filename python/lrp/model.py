@@ -1,7 +1,7 @@
 """`Model`: a liblrp model handle with numpy in and out. Every method is one C call plus marshalling."""
 
 import ctypes
-from ctypes import POINTER, byref, c_double, c_void_p
+from ctypes import POINTER, byref, c_double, c_float, c_int32, c_void_p
 
 import numpy as np
 
@@ -15,7 +15,10 @@ def _layer(layer, name="layer"):
 
 
 class Model:
-    """A network held by liblrp: layers, rule presets and what each layer kept from its last pass."""
+    """A network held by liblrp: layers, rule presets and what each layer kept from its last pass.
+
+    A model computes in float64 (the default) or float32 (`dtype`, `astype`): its passes take arrays of any
+    float dtype, convert them once to the model's, and return arrays of the model's dtype."""
 
     def __init__(self, handle):
         self._handle = c_void_p(handle)
@@ -29,11 +32,14 @@ class Model:
     # -- creating ---------------------------------------------------------------------------------------
 
     @classmethod
-    def read(cls, path, fmt=None):
+    def read(cls, path, fmt=None, dtype=None):
         """Reads a model file ("txt": the toolbox's plain-text format, "npz": liblrp's model archive, "keras":
-        a full Keras .h5; None: from the extension)."""
+        a full Keras .h5; None: from the extension), in `dtype` (None: float64)."""
         handle = c_void_p()
-        check(lib.lrp_model_read(_capi.path(path), text(fmt), byref(handle)))
+        if dtype is None:
+            check(lib.lrp_model_read(_capi.path(path), text(fmt), byref(handle)))
+        else:
+            check(lib.lrp_model_read_as(_capi.path(path), text(fmt), _capi.precision(dtype), byref(handle)))
         return cls(handle.value)
 
     @classmethod
@@ -47,11 +53,40 @@ class Model:
         return cls(handle.value)
 
     @classmethod
-    def new(cls):
-        """An empty model."""
+    def new(cls, dtype=None):
+        """An empty model (in `dtype`, None: float64; appended layers are converted to it)."""
         handle = c_void_p()
         check(lib.lrp_model_new(byref(handle)))
-        return cls(handle.value)
+        model = cls(handle.value)
+        if dtype is not None:
+            model.set_precision(dtype)
+        return model
+
+    # -- precision --------------------------------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        """The numpy dtype the model computes in: float64 or float32."""
+        value = c_int32(0)
+        check(lib.lrp_model_precision(self._handle, byref(value)))
+        return _capi.DTYPE[value.value]
+
+    def set_precision(self, dtype):
+        """Converts the model in place to `dtype` (np.float64 or np.float32); parameter views taken before
+        (`parameter`) no longer belong to it."""
+        check(lib.lrp_model_set_precision(self._handle, _capi.precision(dtype)))
+        self._output = None
+
+    def astype(self, dtype):
+        """A copy of the model in `dtype` (presets kept, no stored passes), as numpy's astype."""
+        model = self.copy()
+        model.set_precision(dtype)
+        return model
+
+    def _reals(self, array):
+        """`array` as a C-contiguous array of the model's dtype, with the C functions taking it."""
+        single = self.dtype == np.float32
+        return np.ascontiguousarray(array, dtype=np.float32 if single else np.float64), single
 
     def append(self, header, *parameters):
         """Appends a layer given by its text-format header line ("Linear 3 2", "Rect") and its parameters."""
@@ -139,14 +174,17 @@ class Model:
     def parameter(self, layer, name):
         """Parameter `name` ("W", "B") of layer `layer` as a numpy view of the layer's own storage: writing
         it changes the model. The view keeps the model alive."""
-        data = POINTER(c_double)()
+        single = self.dtype == np.float32
+        element = c_float if single else c_double
+        data = POINTER(element)()
         rank, shape = new_shape()
-        check(lib.lrp_layer_parameter(self._handle, _layer(layer), text(name), byref(data), byref(rank), shape))
+        function = lib.lrp_layer_parameter_f32 if single else lib.lrp_layer_parameter
+        check(function(self._handle, _layer(layer), text(name), byref(data), byref(rank), shape))
         parameter_shape = read_shape(rank, shape)
         count = int(np.prod(parameter_shape))
-        buffer = (c_double * count).from_address(ctypes.addressof(data.contents))
+        buffer = (element * count).from_address(ctypes.addressof(data.contents))
         buffer._owner = self  # the numpy array's base holds the buffer, which holds the model
-        return np.frombuffer(buffer, dtype=np.float64).reshape(parameter_shape)
+        return np.frombuffer(buffer, dtype=np.float32 if single else np.float64).reshape(parameter_shape)
 
     def set_parameter(self, layer, name, values):
         """Copies `values` (exactly the parameter's size) into parameter `name` of layer `layer`."""
@@ -188,15 +226,17 @@ class Model:
         """The output for the batch x (of all layers, or of layer `layer` alone); the layers keep their traces."""
         if layer is not None:
             layer = _layer(layer)
-        x = doubles(x)
+        x, single = self._reals(x)
         x_dims = shape_of(x)
         rank, shape = new_shape()
         if layer is None:
-            y = np.empty(int(np.prod(self.output_shape(x.shape))), dtype=np.float64)
-            check(lib.lrp_forward(self._handle, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
+            y = np.empty(int(np.prod(self.output_shape(x.shape))), dtype=x.dtype)
+            function = lib.lrp_forward_f32 if single else lib.lrp_forward
+            check(function(self._handle, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
         else:
-            y = np.empty(int(np.prod(self.layer_output_shape(layer, x.shape))), dtype=np.float64)
-            check(lib.lrp_layer_forward(self._handle, layer, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
+            y = np.empty(int(np.prod(self.layer_output_shape(layer, x.shape))), dtype=x.dtype)
+            function = lib.lrp_layer_forward_f32 if single else lib.lrp_layer_forward
+            check(function(self._handle, layer, x, x.ndim, x_dims, y, y.size, byref(rank), shape))
         y = y.reshape(read_shape(rank, shape))
         if layer is None:
             self._output = y
@@ -221,14 +261,16 @@ class Model:
         """Relevance of the input for the relevance r of the output, through all layers or layer `layer`.
         rule None: the presets (lrp_set_rule)."""
         layer = None if layer is None else _layer(layer)
-        r = doubles(r)
+        r, single = self._reals(r)
         first = 0 if layer is None else layer
-        out = np.empty(self.trace_shape(first, 0), dtype=np.float64)
+        out = np.empty(self.trace_shape(first, 0), dtype=r.dtype)
         rule_text, param = text(rule), float(param)
         if layer is None:
-            check(lib.lrp_relevance(self._handle, r, r.size, rule_text, param, out, out.size))
+            function = lib.lrp_relevance_f32 if single else lib.lrp_relevance
+            check(function(self._handle, r, r.size, rule_text, param, out, out.size))
         else:
-            check(lib.lrp_layer_relevance(self._handle, layer, r, r.size, rule_text, param, out, out.size))
+            function = lib.lrp_layer_relevance_f32 if single else lib.lrp_layer_relevance
+            check(function(self._handle, layer, r, r.size, rule_text, param, out, out.size))
         return out
 
     def relevance_at(self, r, layers, rule=None, param=0.0, start=-1, sums=False):
@@ -237,7 +279,7 @@ class Model:
         ((layers + 1) × N: each layer's input, then the start)."""
         layers = integers(layers, "layers", INT32)
         start = _layer(start, "start")
-        r = doubles(r)
+        r, single = self._reals(r)
         shapes = []
         for i in layers:
             if i == -1:
@@ -250,27 +292,29 @@ class Model:
             if shape is None:  # a merge node: the relevance of all its inputs, flat
                 total = sum(int(np.prod(self.trace_shape(j, 1))) if j >= 0 else int(np.prod(self.trace_shape(0, 0)))
                             for j in self.inputs(i))
-                outs.append(np.empty(total, dtype=np.float64))
+                outs.append(np.empty(total, dtype=r.dtype))
             else:
-                outs.append(np.empty(shape, dtype=np.float64))
+                outs.append(np.empty(shape, dtype=r.dtype))
         pointers = (c_void_p * max(1, len(outs)))(*[o.ctypes.data for o in outs])
         capacities = (ctypes.c_int64 * max(1, len(outs)))(*[o.size for o in outs])
         indices = (ctypes.c_int32 * max(1, len(layers)))(*layers)
         batch = self.trace_shape(0, 0)[0]
         totals = np.empty((len(self) + 1) * batch, dtype=np.float64) if sums else None
-        check(lib.lrp_relevance_at(self._handle, r, r.size, text(rule), float(param), start, indices, len(layers),
-                                   pointers, capacities, None if totals is None else totals.ctypes.data,
-                                   0 if totals is None else totals.size))
+        function = lib.lrp_relevance_at_f32 if single else lib.lrp_relevance_at
+        check(function(self._handle, r, r.size, text(rule), float(param), start, indices, len(layers),
+                       pointers, capacities, None if totals is None else totals.ctypes.data,
+                       0 if totals is None else totals.size))
         if sums:
             return outs, totals.reshape(len(self) + 1, batch)
         return outs
 
     def relevance_targets(self, rs, rule=None, param=0.0):
         """Relevance for several initial relevances (K × output shape) of the last forward pass: K × input shape."""
-        rs = doubles(rs)
+        rs, single = self._reals(rs)
         k = rs.shape[0]
-        out = np.empty((k,) + self.trace_shape(0, 0), dtype=np.float64)
-        check(lib.lrp_relevance_targets(self._handle, rs, k, rs.size // k, text(rule), float(param), out, out.size))
+        out = np.empty((k,) + self.trace_shape(0, 0), dtype=rs.dtype)
+        function = lib.lrp_relevance_targets_f32 if single else lib.lrp_relevance_targets
+        check(function(self._handle, rs, k, rs.size // k, text(rule), float(param), out, out.size))
         return out
 
     def backward(self, dy, layer=None):

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from . import toolbox_pickle
+from . import _capi, toolbox_pickle
 from .errors import LRPArgumentError, LRPFormatError, LRPIOError
 from .model import Model
 from .modules import BY_NAME, Convolution, Graph, Linear, MaxPool, Network, Sequential, SumPool
@@ -30,7 +30,7 @@ def _network(model):
     return net
 
 
-def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge"):
+def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge", dtype=None):
     """Reads a model.
 
     - 'txt' (both forms of the toolbox's text format), a toolbox pickle ('nn', 'pickle', 'pickled'), or
@@ -41,7 +41,19 @@ def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge"):
       blobs or the .npy of caffe-tensorflow.
 
     BatchNorm layers are merged into a directly preceding Linear/Convolution unless batchnorm='keep'.
+    dtype: np.float32 gives a model that computes in float32 (see Network.astype); None or np.float64 the
+    default float64, which keeps the toolbox's exact numbers.
     Returns a modules.Sequential when the layers form a chain, else a modules.Graph."""
+    if dtype is not None:
+        _capi.precision(dtype)  # an unknown dtype fails before anything is read
+    net = _read(path, fmt, architecture, weights, batchnorm, dtype)
+    if dtype is not None and net.dtype != np.dtype(dtype):
+        net._model.set_precision(dtype)
+    return net
+
+
+def _read(path, fmt, architecture, weights, batchnorm, dtype):
+    """`read` without the final conversion (liblrp's own formats are read in `dtype` directly)."""
     if not os.path.exists(path):
         raise LRPIOError("model_io.read: no such file or directory: %s" % os.fspath(path))
     if batchnorm not in ("merge", "keep"):
@@ -56,7 +68,7 @@ def read(path, fmt=None, architecture=None, weights=None, batchnorm="merge"):
     if kind == "txt" or (kind == "npz" and companion is None):
         if kind == "txt":
             print('loading plain text model from', path)
-        return _network(Model.read(path, kind))
+        return _network(Model.read(path, kind, dtype))
     if kind in _KERAS + _CAFFE or companion is not None:
         if kind in _CAFFE and companion is None:
             raise LRPArgumentError("model_io.read: a Caffe net needs its weights: read('%s', weights=...)" % os.fspath(path))

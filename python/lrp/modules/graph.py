@@ -18,7 +18,8 @@ class Graph(Network):
 
     def __init__(self, nodes):
         Module.__init__(self)
-        model = Model.new()
+        modules = [node[1] for node in nodes if isinstance(node, (tuple, list)) and len(node) == 3]
+        model = Model.new(getattr(modules[0]._model, "dtype", None) if modules and modules[0]._model is not None else None)
         index = {"input": -1}
         for position, node in enumerate(nodes):
             try:

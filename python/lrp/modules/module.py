@@ -40,9 +40,10 @@ class Module:
         """The layer's name in its network ("conv2d_1" for an imported Keras layer, "layer<i>" otherwise)."""
         return self._model.name(self._index)
 
-    def _own_layer(self, header, *parameters):
-        """Gives the module a one-layer model of its own: the layer `header` holding `parameters`."""
-        model = Model.new()
+    def _own_layer(self, header, *parameters, dtype=None):
+        """Gives the module a one-layer model of its own (in `dtype`, None: float64): the layer `header`
+        holding `parameters`."""
+        model = Model.new(dtype)
         model.append(header, *parameters)
         self._bind(model, 0)
 
@@ -70,7 +71,7 @@ class Module:
         clone = type(self).__new__(type(self))
         Module.__init__(clone)
         clone.lrp_var, clone.lrp_param = self.lrp_var, self.lrp_param
-        clone._own_layer(self._header(), *self._parameter_values())
+        clone._own_layer(self._header(), *self._parameter_values(), dtype=self._model.dtype)
         return clone
 
     def __getstate__(self):

@@ -16,6 +16,23 @@ class Network(Module):
     def _sync(self):
         """Brings the liblrp model up to date with `modules` (subclasses that allow editing override it)."""
 
+    @property
+    def dtype(self):
+        """The numpy dtype the network computes in (float64 unless converted with astype)."""
+        self._sync()
+        return self._model.dtype
+
+    def astype(self, dtype):
+        """A copy of the network that computes in `dtype` (np.float32 or np.float64), as numpy's astype:
+        weights, activations and relevance in that precision, no copy in the other kept. forward, lrp and the
+        other passes then take arrays of any float dtype and return `dtype` arrays. Presets are kept."""
+        from . import BY_NAME
+        self._store_presets()
+        net = type(self)._from_model(self._model.astype(dtype), BY_NAME)
+        net._load_presets(all_layers=True)
+        net.lrp_var, net.lrp_param = self.lrp_var, self.lrp_param
+        return net
+
     def forward(self, X, lrp_aware=False):
         """The network's output for X; every layer keeps what lrp and backward need. `lrp_aware` is
         accepted for compatibility (liblrp needs no preparation for repeated lrp calls)."""

@@ -43,7 +43,8 @@ class Sequential(Network):
         for m in modules:
             if not isinstance(m, Module) or isinstance(m, Network) or m._model is None:
                 raise TypeError("Sequential takes layer modules, got %r" % (m,))
-        model = Model.new()
+        # The modules' precision (that of the model they came from; float64 for none).
+        model = Model.new(modules[0]._model.dtype if modules else None)
         names = [m.name for m in modules]
         unique = len(set(names)) == len(names)
         for i, m in enumerate(modules):
