@@ -11,6 +11,47 @@ final class Storage: @unchecked Sendable {
     let count: Int
     /// The elements' type.
     let precision: Precision
+    /// Counts the writes the library cannot see element by element (`Tensor.withUnsafeMutableStorage`,
+    /// handing the address out): what was derived from the elements at an earlier count is stale.
+    private let writes = Atomic<UInt64>(0)
+    /// True once the address has been handed to a caller, who may write through it at any time: derived
+    /// values are then checked against the elements' `fingerprint`.
+    private let exposed = Atomic<Bool>(false)
+
+    /// The write count (see `writes`).
+    var version: UInt64 { writes.load(ordering: .acquiring) }
+    /// True when a caller holds the address.
+    var isExposed: Bool { exposed.load(ordering: .acquiring) }
+
+    /// Records a write through `withUnsafeMutableStorage`.
+    func noteWrite() { writes.add(1, ordering: .releasing) }
+
+    /// Records that a caller received the address.
+    func noteExposed() {
+        exposed.store(true, ordering: .releasing)
+        writes.add(1, ordering: .releasing)
+    }
+
+    /// A 64-bit hash of the element bytes (four interleaved multiply–xor lanes): equal contents give equal
+    /// fingerprints, and a changed element changes it but for a 2⁻⁶⁴ chance.
+    func fingerprint() -> UInt64 {
+        let bytes = count &* precision.elementSize, words = bytes / 8
+        let p = UnsafeRawPointer(base).assumingMemoryBound(to: UInt64.self)
+        let prime: UInt64 = 0x100000001b3
+        var (h0, h1, h2, h3): (UInt64, UInt64, UInt64, UInt64) = (0xcbf29ce484222325, 0x84222325cbf29ce4, 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f)
+        var i = 0
+        while i + 4 <= words {
+            h0 = (h0 ^ p[i]) &* prime
+            h1 = (h1 ^ p[i + 1]) &* prime
+            h2 = (h2 ^ p[i + 2]) &* prime
+            h3 = (h3 ^ p[i + 3]) &* prime
+            i += 4
+        }
+        while i < words { h0 = (h0 ^ p[i]) &* prime; i += 1 }
+        let tail = UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self)
+        for b in (words * 8)..<bytes { h1 = (h1 ^ UInt64(tail[b])) &* prime }
+        return (h0 ^ (h1 &<< 1 | h1 &>> 63)) &* prime ^ (h2 &* 31) ^ (h3 &<< 7 | h3 &>> 57)
+    }
 
     /// Uninitialized storage for `count` values of `precision`; `LRPError.memory` when it cannot be had.
     init(uninitialized count: Int, _ precision: Precision) throws {

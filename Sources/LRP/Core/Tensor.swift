@@ -121,12 +121,17 @@ public struct Tensor: Sendable {
         guard T.precision == precision else {
             throw LRPError.argument("a \(precision) tensor cannot be written as \(T.precision) values")
         }
+        defer { storage.noteWrite() }
         return try withExtendedLifetime(storage) { try body(UnsafeMutableBufferPointer(start: storage.elements(T.self), count: count)) }
     }
 
     /// The address of the elements, valid while any tensor sharing this storage is alive (for handing a
-    /// parameter's storage to C callers as a view).
-    public var unsafeStorageAddress: UnsafeMutableRawPointer { storage.base }
+    /// parameter's storage to C callers as a view, who may write through it: what the library derived from
+    /// the elements is checked against them from then on).
+    public var unsafeStorageAddress: UnsafeMutableRawPointer {
+        storage.noteExposed()
+        return storage.base
+    }
 
     /// A tensor with the same shape, precision and a copy of the elements (new storage).
     public func copy() throws -> Tensor {

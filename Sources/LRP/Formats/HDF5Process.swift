@@ -74,7 +74,13 @@ enum HDF5Process {
         let envp = environment.map { strdup($0) } + [nil]
         defer { for p in argv + envp { free(p) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, helper, &actions, &attributes, argv, envp)
+        var spawned = posix_spawn(&pid, helper, &actions, &attributes, argv, envp)
+        // ETXTBSY: another thread of the caller's process forked while holding the helper open for writing (a
+        // program written just before it runs); the child closes it at its exec, so trying again succeeds.
+        for attempt in 1...5 where spawned == ETXTBSY {
+            usleep(UInt32(10_000 * attempt))
+            spawned = posix_spawn(&pid, helper, &actions, &attributes, argv, envp)
+        }
         close(out[1])
         close(err[1])
         guard spawned == 0 else {

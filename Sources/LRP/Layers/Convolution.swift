@@ -18,6 +18,8 @@ public struct Convolution: Layer {
     public let weights: Tensor
     /// B, nf values (shared like `weights`).
     public let bias: Tensor
+    /// W⁺, W⁻ and the other modified weights rules read, kept until W changes.
+    let modified = ModifiedWeights()
     /// Padding (and rounding) of the windows.
     public let placement: WindowPlacement
     /// Channel groups (1: every filter sees every input channel).
@@ -92,7 +94,7 @@ public struct Convolution: Layer {
     /// The affine map of this layer for an input of `shape`.
     func map(for shape: [Int]) throws -> AffineMap {
         AffineMap(geometry: PatchGeometry(kind: .windows(try windows(for: shape)), batch: shape[0]),
-                  weights: weights, bias: bias, outputs: filters, groups: groups)
+                  weights: weights, bias: bias, outputs: filters, groups: groups, modified: modified)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {

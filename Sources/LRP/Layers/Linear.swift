@@ -8,6 +8,8 @@ public struct Linear: Layer {
     public let weights: Tensor
     /// B, n values (shared like `weights`).
     public let bias: Tensor
+    /// W⁺, W⁻ and the other modified weights rules read, kept until W changes.
+    let modified = ModifiedWeights()
 
     /// A layer with the given weights (m·n values, row-major) and bias (n values).
     public init(inputs: Int, outputs: Int, weights: [Double], bias: [Double]) throws {
@@ -53,7 +55,7 @@ public struct Linear: Layer {
     /// The affine map of this layer for a batch of `batch` samples.
     func map(batch: Int) -> AffineMap {
         AffineMap(geometry: PatchGeometry(kind: .dense(features: inputs), batch: batch),
-                  weights: weights, bias: bias, outputs: outputs, groups: 1)
+                  weights: weights, bias: bias, outputs: outputs, groups: 1, modified: modified)
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {

@@ -3,7 +3,7 @@
 ///
 /// No intermediate of size (patches × K × M) is formed: each rule is a product of the patch matrix with a
 /// modified weight matrix (forward) and of a scaled relevance with its transpose (backward, then col2im),
-/// taken over chunks of patches so that the extra memory stays bounded by `chunkBudget` values.
+/// taken over chunks of patches so that the extra memory stays bounded by `chunkBudget` values per row width.
 struct AffineMap {
     /// How the input is seen as patches.
     let geometry: PatchGeometry
@@ -15,6 +15,8 @@ struct AffineMap {
     let outputs: Int
     /// Channel groups: with g > 1, patch value k (channel k mod D) connects only to the outputs of its group.
     let groups: Int
+    /// The layer's modified weight matrices, kept between calls.
+    let modified: ModifiedWeights
 
     /// Input channels D of a convolution's patches (the patch size for dense layers).
     private var channelCount: Int {
@@ -161,17 +163,17 @@ struct AffineMap {
     /// A rule given as modified layers (`RuleTerms`), for example alphabeta: z⁺ = x⁺W⁺ + x⁻W⁻ + b⁺ and
     /// z⁻ = x⁺W⁻ + x⁻W⁺ + b⁻, s⁺ = α·R/(z⁺ + 1e-16), s⁻ = β·R/(z⁻ − 1e-16), R_in = x⁺⊙(W⁺s⁺ + W⁻s⁻) + x⁻⊙(W⁻s⁺ + W⁺s⁻).
     ///
-    /// The halves of the input sit side by side in one stacked patch matrix [h_0 | h_1 | …] and the terms'
-    /// modified weights stack as V (rows: halves × K, columns: terms × outputs), so each chunk takes one
-    /// product for all denominators and one for the relevance. An x⁺ or x⁻ half that is zero everywhere is
-    /// left out (after a Rect only x⁺ remains). With several halves the relevance is weighted by them per patch
-    /// before col2im, so no input-sized temporaries are needed; with one, once after it (h(x_i) is the same in
-    /// every patch). Outputs are taken in blocks whose part of V stays within
-    /// `chunkBudget` values; each block's share of the relevance simply adds up.
+    /// The halves of the input sit side by side in one stacked patch matrix [h_0 | h_1 | …]; term t reads half h
+    /// through the modified matrix M_th (K×M, one per `WeightMap`, kept in `modified` until W changes; W itself
+    /// for the identity). Per chunk of patches the denominators are D_t = Σ_h h·M_th + b_t and the relevance
+    /// back_h = Σ_t s_t·M_thᵀ, each a product of the whole chunk with a whole K×M matrix. An x⁺ or x⁻ half that
+    /// is zero everywhere is left out (after a Rect only x⁺ remains). With several halves the relevance is
+    /// weighted by them per patch before col2im, so no input-sized temporaries are needed; with one, once after
+    /// it (h(x_i) is the same in every patch).
     ///
-    /// Two cases cost less: a rule on the layer itself (simple, epsilon, norm) reads W as it is and takes its
-    /// denominators from the stored output, so it is one product per chunk; a rule that reads only the weights
-    /// (the toolbox's ww and flat) has the same denominators for every patch, computed once from V.
+    /// Two cases cost less: a rule on the layer itself (simple, epsilon, norm) takes its denominators from the
+    /// stored output (`RuleTerms.complement`), so it is one product per chunk; a rule that reads only the
+    /// weights (the toolbox's ww and flat) has the same denominators for every patch, computed once.
     private func stackedRule(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms) throws -> Tensor {
         let p = weights.precision
         let (r, x, z) = (try r.converted(to: p), try x.converted(to: p), try z.converted(to: p))
@@ -179,45 +181,39 @@ struct AffineMap {
     }
 
     private func stackedRule<T: Real>(_ r: Tensor, _ x: Tensor, _ z: Tensor, _ rule: RuleTerms, _: T.Type) throws -> Tensor {
-        let k = geometry.patchSize, m = outputs
         let result = try Tensor.zeros(x.shape, T.precision)
         let halves = rule.halvesUsed(by: x)
         guard !rule.terms.isEmpty, !halves.isEmpty else { return result }
-        let stackedK = halves.count * k
-        if halves.count == 1, rule.terms.count == 1, rule.terms[0].unmodified {
-            stackedBlock(r, x, z, into: result, outputs: 0..<m, rule: rule, halves: halves, weights: nil as UnsafePointer<T>?)
-            weightByHalf(halves[0].element, x, result, T.self)
-            return result
-        }
-        let blockOutputs = Swift.max(1, Swift.min(m, chunkBudget / (stackedK * rule.terms.count)))
-        for first in stride(from: 0, to: m, by: blockOutputs) {
-            let block = first..<Swift.min(m, first + blockOutputs)
-            let v = modifiedWeights(rule, halves: halves, outputs: block, T.self)
-            v.withUnsafeBufferPointer { stackedBlock(r, x, z, into: result, outputs: block, rule: rule, halves: halves, weights: $0.baseAddress) }
+        let maps = rule.terms.map { term in halves.map { term.map($0.offset) } }
+        let needed = Set(maps.joined().filter { !$0.isIdentity })
+        let matrices = try modified.matrices(needed, of: weights) { try modifiedMatrix($0, T.self) }
+        // The tensors stay alive in `matrices` for the whole pass.
+        let wp = weights.pointer(T.self)
+        let pointers = maps.map { row in row.map { map in matrices[map]?.pointer(T.self) ?? wp } }
+        withExtendedLifetime(matrices) {
+            stackedProducts(r, x, z, into: result, rule: rule, halves: halves, matrices: pointers)
         }
         if halves.count == 1 { weightByHalf(halves[0].element, x, result, T.self) }
         return result
     }
 
-    /// V for output units `block`: (halves × K) rows, (terms × block) columns, the modified weights of every term
-    /// for every half; zero between channel groups.
-    private func modifiedWeights<T: Real>(_ rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)], outputs block: Range<Int>,
-                                          _: T.Type) -> [T] {
-        let k = geometry.patchSize, m = outputs, mb = block.count
-        let cols = rule.terms.count * mb
-        let (wp, d, g) = (weights.pointer(T.self), channelCount, groups)
-        var v = [T](repeating: 0, count: halves.count * k * cols)
-        for (h, half) in halves.enumerated() {
-            for row in 0..<k {
-                let rowGroup = g == 1 ? 0 : (row % d) / (d / g)
-                for (t, term) in rule.terms.enumerated() {
-                    for (c, j) in block.enumerated() where g == 1 || j / (m / g) == rowGroup {
-                        v[(h * k + row) * cols + t * mb + c] = T(term.weight(Double(wp[row * m + j]), half.offset))
-                    }
+    /// M = map(W), K×M; zero between channel groups (where W is zero too, but a map need not keep zeros).
+    private func modifiedMatrix<T: Real>(_ map: WeightMap, _: T.Type) throws -> Tensor {
+        let k = geometry.patchSize, m = outputs
+        let out = try Tensor.uninitialized(weights.shape, T.self)
+        let (wp, op, d, g) = (weights.pointer(T.self), out.mutablePointer(T.self), channelCount, groups)
+        Parallel.forEachPart(k, grain: Swift.max(1, Parallel.elementGrain / Swift.max(1, m))) { rows in
+            for row in rows {
+                let (src, dst) = (wp + row &* m, op + row &* m)
+                if g == 1 {
+                    for j in 0..<m { dst[j] = map.apply(src[j]) }
+                } else {
+                    let rowGroup = (row % d) / (d / g)
+                    for j in 0..<m { dst[j] = j / (m / g) == rowGroup ? map.apply(src[j]) : 0 }
                 }
             }
         }
-        return v
+        return out
     }
 
     /// The stacked input [h_0 | h_1 | …] of patch rows `rows` (a pointer into x itself when `direct`).
@@ -259,29 +255,33 @@ struct AffineMap {
         }
     }
 
-    /// The share of output units `block` in a stacked rule's relevance, added into `result`; `modified` is V
-    /// (`modifiedWeights`), nil for a rule on the layer itself (V = W, all outputs).
-    private func stackedBlock<T: Real>(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, outputs block: Range<Int>,
-                              rule: RuleTerms, halves: [(offset: Int, element: RuleTerms.Half)],
-                              weights modified: UnsafePointer<T>?) {
-        let k = geometry.patchSize, m = outputs, mb = block.count
+    /// A stacked rule's relevance added into `result`: `matrices[t][h]` is M_th (K×M row-major) for term t and
+    /// the h-th half used.
+    private func stackedProducts<T: Real>(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, rule: RuleTerms,
+                                          halves: [(offset: Int, element: RuleTerms.Half)], matrices: [[UnsafePointer<T>]]) {
+        let k = geometry.patchSize, m = outputs
         let terms = rule.terms
-        let cols = terms.count * mb, stackedK = halves.count * k
-        let vp = modified ?? weights.pointer(T.self)
+        let cols = terms.count * m, stackedK = halves.count * k
         let bp = bias.pointer(T.self)
         var stackedBias = [T](repeating: 0, count: cols)
         for (t, term) in terms.enumerated() {
-            for (c, j) in block.enumerated() { stackedBias[t * mb + c] = T(term.bias(Double(bp[j]))) }
+            for j in 0..<m { stackedBias[t * m + j] = term.biasMap.apply(bp[j]) }
         }
         // A complement term (the last) is not multiplied out: its denominators follow from the others and z.
         let complement = rule.complement.flatMap { $0.term == terms.count - 1 ? $0 : nil }
-        let productCols = complement == nil ? cols : (terms.count - 1) * mb
-        // Halves that are ones over the receptive field give every patch the same denominators: V's column
-        // sums plus the bias.
+        let productTerms = complement == nil ? terms.count : terms.count - 1
+        let productCols = productTerms * m
+        // Halves that are ones over the receptive field give every patch the same denominators: the column sums
+        // of the term's matrices plus the bias.
         let constant = halves.allSatisfy { if case .receptiveField = $0.element { return true } else { return false } }
         var constantDenominators = stackedBias
         if constant {
-            for row in 0..<stackedK { for c in 0..<productCols { constantDenominators[c] += vp[row * cols + c] } }
+            for t in 0..<productTerms {
+                for h in halves.indices {
+                    let mp = matrices[t][h]
+                    for row in 0..<k { for j in 0..<m { constantDenominators[t * m + j] += mp[row * m + j] } }
+                }
+            }
         }
 
         let (xp, rp, zp, out) = (x.pointer(T.self), r.pointer(T.self), zOut.pointer(T.self), result.mutablePointer(T.self))
@@ -299,7 +299,6 @@ struct AffineMap {
         // after col2im (`weightByHalf`), and the input is gathered only where denominators are multiplied out.
         let single = halves.count == 1
         let needsInput = !single || (!constant && productCols > 0)
-        let firstOutput = block.lowerBound
         let masks = terms.map(\.mask), stabilizers = terms.map(\.stabilizer), coefficients = terms.map(\.coefficient)
         stackedBias.withUnsafeBufferPointer { sb in
         constantDenominators.withUnsafeBufferPointer { cb in
@@ -313,41 +312,48 @@ struct AffineMap {
                 if constant {
                     for p in 0..<n { (zc + p &* cols).update(from: constantPointer, count: productCols) }
                 } else if productCols > 0, let a {
-                    BLAS.gemm(m: n, n: productCols, k: stackedK, a: a, lda: stackedK, b: vp, ldb: cols, beta: 0, c: zc, ldc: cols)
-                    for p in 0..<n {
-                        let row = zc + p &* cols
-                        for c in 0..<productCols { row[c] += biasPointer[c] }
+                    for p in 0..<n { (zc + p &* cols).update(from: biasPointer, count: productCols) }
+                    for t in 0..<productTerms {
+                        for h in halves.indices {
+                            BLAS.gemm(m: n, n: m, k: k, a: a + h &* k, lda: stackedK, b: matrices[t][h], ldb: m,
+                                      beta: 1, c: zc + t &* m, ldc: cols)
+                        }
                     }
                 }
                 // s = coefficient·mask(z)·R / stabilize(D), in place of D.
                 for p in 0..<n {
                     let row = zc + p &* cols, patch = rows.lowerBound + p
-                    let rRow = rp + patch &* m + firstOutput, zRow = zp + patch &* m + firstOutput
+                    let rRow = rp + patch &* m, zRow = zp + patch &* m
                     if let (last, factor) = complement {
                         // D_last = factor·z − Σ_others D_t.
-                        let lastRow = row + last &* mb
-                        for c in 0..<mb { lastRow[c] = T(factor) * zRow[c] }
+                        let lastRow = row + last &* m
+                        for c in 0..<m { lastRow[c] = T(factor) * zRow[c] }
                         for t in 0..<last {
-                            let tRow = row + t &* mb
-                            for c in 0..<mb { lastRow[c] -= tRow[c] }
+                            let tRow = row + t &* m
+                            for c in 0..<m { lastRow[c] -= tRow[c] }
                         }
                     }
                     for t in 0..<terms.count {
-                        let (mask, stabilizer, coefficient) = (masks[t], stabilizers[t], coefficients[t])
-                        let tRow = row + t &* mb
-                        RuleTerms.shares(tRow, r: rRow, z: zRow, count: mb, coefficient: coefficient, stabilizer: stabilizer, mask: mask)
+                        RuleTerms.shares(row + t &* m, r: rRow, z: zRow, count: m, coefficient: coefficients[t],
+                                         stabilizer: stabilizers[t], mask: masks[t])
                     }
                 }
-                // back = s·Vᵀ: per patch and half, Σ_t Σ_j weight_t(w_ij, h)·s_tj.
+                // back_h = Σ_t s_t·M_thᵀ: per patch and half, Σ_t Σ_j weight_t(w_ij, h)·s_tj.
                 if single && geometry.patchesAreInput {
-                    // Rows of the input: the product lands in the result (weighted by the half afterwards).
-                    BLAS.gemm(transposeB: true, m: n, n: k, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
-                              beta: 1, c: out + rows.lowerBound &* k, ldc: k)
+                    // Rows of the input: the products land in the result (weighted by the half afterwards).
+                    for t in 0..<terms.count {
+                        BLAS.gemm(transposeB: true, m: n, n: k, k: m, a: zc + t &* m, lda: cols, b: matrices[t][0], ldb: m,
+                                  beta: 1, c: out + rows.lowerBound &* k, ldc: k)
+                    }
                     return
                 }
                 let back = workspace.buffer(3, n * stackedK, T.self)
-                BLAS.gemm(transposeB: true, m: n, n: stackedK, k: cols, a: zc, lda: cols, b: vp, ldb: cols,
-                          beta: 0, c: back, ldc: stackedK)
+                for h in halves.indices {
+                    for t in 0..<terms.count {
+                        BLAS.gemm(transposeB: true, m: n, n: k, k: m, a: zc + t &* m, lda: cols, b: matrices[t][h], ldb: m,
+                                  beta: t == 0 ? 0 : 1, c: back + h &* k, ldc: stackedK)
+                    }
+                }
                 if !single, let a {
                     // Weight by the halves, Σ_h h(x)⊙back_h, compacted to K values per row.
                     // Halves outermost so the inner loops run over contiguous K values; dst only overwrites values

@@ -263,12 +263,8 @@ public struct UnifiedRule: Sendable, Equatable {
     }
 
     /// f(w).
-    @inline(__always) func f(_ w: Double) -> Double {
-        gamma0 + gamma1 * w + gamma1p * Swift.max(w, 0) + gamma1n * Swift.min(w, 0) + gamma2 * w * w
-    }
+    var f: WeightMap { WeightMap(c0: gamma0, c1: gamma1, positive: gamma1p, negative: gamma1n, c2: gamma2) }
 
     /// g(w): f with γ1p and γ1n swapped.
-    @inline(__always) func g(_ w: Double) -> Double {
-        gamma0 + gamma1 * w + gamma1n * Swift.max(w, 0) + gamma1p * Swift.min(w, 0) + gamma2 * w * w
-    }
+    var g: WeightMap { WeightMap(c0: gamma0, c1: gamma1, positive: gamma1n, negative: gamma1p, c2: gamma2) }
 }

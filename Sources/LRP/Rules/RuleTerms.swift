@@ -62,20 +62,38 @@ struct RuleTerms {
 
     /// One modified copy of the layer.
     struct Term {
-        /// The modified weight for half h.
-        let weight: (Double, Int) -> Double
+        /// The modified weight for each half (one map for all halves when there is one entry).
+        let weights: [WeightMap]
         /// The modified bias.
-        let bias: (Double) -> Double
+        let biasMap: WeightMap
         let coefficient: Double
         let stabilizer: Stabilizer
         let mask: Mask
+
+        /// The map of the weights half `h` is multiplied with.
+        @inline(__always) func map(_ h: Int) -> WeightMap { weights.count == 1 ? weights[0] : weights[h] }
+        /// The modified weight for half h.
+        @inline(__always) func weight(_ w: Double, _ h: Int) -> Double { map(h).apply(w) }
+        /// The modified bias.
+        @inline(__always) func bias(_ b: Double) -> Double { biasMap.apply(b) }
+
         /// True when the copy is the layer itself (weight w for every half, bias b): engines may then read
-        /// the layer's weights instead of building modified ones.
-        var unmodified = false
+        /// the layer's weights and stored output instead of building modified ones.
+        var unmodified: Bool { weights.allSatisfy(\.isIdentity) && biasMap.isIdentity }
 
         /// The layer itself, stabilized by `stabilizer`.
         static func layer(_ stabilizer: Stabilizer) -> Term {
-            Term(weight: { w, _ in w }, bias: { $0 }, coefficient: 1, stabilizer: stabilizer, mask: .all, unmodified: true)
+            Term(weights: [.identity], biasMap: .identity, coefficient: 1, stabilizer: stabilizer, mask: .all)
+        }
+
+        /// Halves (x⁺, x⁻) read through (w⁺, w⁻), bias b⁺: the positive contributions (alphabeta's α term, z⁺).
+        static func positive(_ coefficient: Double, _ stabilizer: Stabilizer) -> Term {
+            Term(weights: [.positivePart, .negativePart], biasMap: .positivePart, coefficient: coefficient, stabilizer: stabilizer, mask: .all)
+        }
+
+        /// Halves (x⁺, x⁻) read through (w⁻, w⁺), bias b⁻: the negative contributions (alphabeta's β term).
+        static func negative(_ coefficient: Double, _ stabilizer: Stabilizer) -> Term {
+            Term(weights: [.negativePart, .positivePart], biasMap: .negativePart, coefficient: coefficient, stabilizer: stabilizer, mask: .all)
         }
     }
 
@@ -105,8 +123,6 @@ struct RuleTerms {
     /// The terms of `rule` on `layers` for an input `x` whose last axis has `channels` entries. Pass and the
     /// gradient family are not LRP rules on affine maps (layers handle them before asking): an error.
     static func make(_ rule: Rule, input x: Tensor, channels: Int, on layers: Layers) throws -> RuleTerms {
-        func pos(_ w: Double) -> Double { Swift.max(w, 0) }
-        func neg(_ w: Double) -> Double { Swift.min(w, 0) }
         let split: [Half] = [.positive, .negative]
         switch rule {
         case .simple:
@@ -120,67 +136,55 @@ struct RuleTerms {
             return RuleTerms(halves: [.input], terms: [.layer(.signed(eps))], complement: (0, 1))
         case .ww:
             // R_i = Σ_j w_ij²/(Σ_i' w_i'j²)·R_j over the whole receptive field, bias ignored; 0 where all w_ij = 0.
-            return RuleTerms(halves: [.receptiveField], terms: [Term(weight: { w, _ in w * w }, bias: { _ in 0 }, coefficient: 1,
+            return RuleTerms(halves: [.receptiveField], terms: [Term(weights: [.square], biasMap: .zero, coefficient: 1,
                                                                      stabilizer: .zeroSafe(0), mask: .all)], readsPoolsAsSums: true)
         case .flat:
             // R_i = Σ_j R_j / (number of positions in j's receptive field).
-            return RuleTerms(halves: [.receptiveField], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
+            return RuleTerms(halves: [.receptiveField], terms: [Term(weights: [.one], biasMap: .zero, coefficient: 1,
                                                                      stabilizer: .zeroSafe(0), mask: .all)], readsPoolsAsSums: true)
         case .alphabeta(let alpha):
             let beta = 1 - alpha
             var terms: [Term] = []
-            if alpha != 0 {
-                terms.append(Term(weight: { w, h in h == 0 ? pos(w) : neg(w) }, bias: pos, coefficient: alpha,
-                                  stabilizer: .fixed(1e-16), mask: .all))
-            }
-            if beta != 0 {
-                terms.append(Term(weight: { w, h in h == 0 ? neg(w) : pos(w) }, bias: neg, coefficient: beta,
-                                  stabilizer: .fixed(-1e-16), mask: .all))
-            }
+            if alpha != 0 { terms.append(.positive(alpha, .fixed(1e-16))) }
+            if beta != 0 { terms.append(.negative(beta, .fixed(-1e-16))) }
             return RuleTerms(halves: split, terms: terms, readsPoolsAsSums: true)
         case .zplus(let eps):
-            return RuleTerms(halves: split, terms: [Term(weight: { w, h in h == 0 ? pos(w) : neg(w) }, bias: pos, coefficient: 1,
-                                                         stabilizer: .signed(eps), mask: .all)])
+            return RuleTerms(halves: split, terms: [.positive(1, .signed(eps))])
         case .alphaBeta(let alpha, let beta, let eps):
             var terms: [Term] = []
-            if alpha != 0 {
-                terms.append(Term(weight: { w, h in h == 0 ? pos(w) : neg(w) }, bias: pos, coefficient: alpha,
-                                  stabilizer: .signed(eps), mask: .all))
-            }
-            if beta != 0 {
-                terms.append(Term(weight: { w, h in h == 0 ? neg(w) : pos(w) }, bias: neg, coefficient: -beta,
-                                  stabilizer: .signed(eps), mask: .all))
-            }
+            if alpha != 0 { terms.append(.positive(alpha, .signed(eps))) }
+            if beta != 0 { terms.append(.negative(-beta, .signed(eps))) }
             return RuleTerms(halves: split, terms: terms)
         case .gamma(let gamma, let eps):
-            let up = { (w: Double) in w + gamma * pos(w) }, down = { (w: Double) in w + gamma * neg(w) }
+            // w + γw⁺ and w + γw⁻.
+            let up = WeightMap(c1: 1, positive: gamma), down = WeightMap(c1: 1, negative: gamma)
             return RuleTerms(halves: split, terms: [
-                Term(weight: { w, h in h == 0 ? up(w) : down(w) }, bias: { up($0) }, coefficient: 1, stabilizer: .signed(eps), mask: .positive),
-                Term(weight: { w, h in h == 0 ? down(w) : up(w) }, bias: { down($0) }, coefficient: 1, stabilizer: .signed(eps), mask: .negative),
+                Term(weights: [up, down], biasMap: up, coefficient: 1, stabilizer: .signed(eps), mask: .positive),
+                Term(weights: [down, up], biasMap: down, coefficient: 1, stabilizer: .signed(eps), mask: .negative),
             ], complement: (term: 1, factor: 2 + gamma))
         case .zBox(let box):
             let (low, high) = try box.bounds(channels: channels)
             let l = try filled(like: x) { low[$0 % channels] }, u = try filled(like: x) { high[$0 % channels] }
             // d = z − (W⁺l + b⁺) − (W⁻h + b⁻): the bias cancels.
             return RuleTerms(halves: [.input, .tensor(l), .tensor(u)], terms: [
-                Term(weight: { w, h in h == 0 ? w : (h == 1 ? -pos(w) : -neg(w)) }, bias: { _ in 0 }, coefficient: 1,
+                Term(weights: [.identity, WeightMap(positive: -1), WeightMap(negative: -1)], biasMap: .zero, coefficient: 1,
                      stabilizer: .signed(box.epsilon), mask: .all),
             ])
         case .flatStabilized(let eps):
-            return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weight: { _, _ in 1 }, bias: { _ in 0 }, coefficient: 1,
+            return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weights: [.one], biasMap: .zero, coefficient: 1,
                                                                           stabilizer: .signed(eps), mask: .all)])
         case .wSquareStabilized(let eps):
-            return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weight: { w, _ in w * w }, bias: { $0 * $0 }, coefficient: 1,
+            return RuleTerms(halves: [.tensor(try ones(x))], terms: [Term(weights: [.square], biasMap: .square, coefficient: 1,
                                                                           stabilizer: .signed(eps), mask: .all)])
         case .unified(let u):
             let xs = x.data
             let a = try filled(like: x) { u.theta0 + u.theta1 * xs[$0] }
             var terms: [Term] = []
             if u.alpha != 0 {
-                terms.append(Term(weight: { w, _ in u.f(w) }, bias: { _ in 0 }, coefficient: u.alpha, stabilizer: .zeroSafe(u.epsilon), mask: .all))
+                terms.append(Term(weights: [u.f], biasMap: .zero, coefficient: u.alpha, stabilizer: .zeroSafe(u.epsilon), mask: .all))
             }
             if u.beta != 0 {
-                terms.append(Term(weight: { w, _ in u.g(w) }, bias: { _ in 0 }, coefficient: -u.beta, stabilizer: .zeroSafe(u.epsilon), mask: .all))
+                terms.append(Term(weights: [u.g], biasMap: .zero, coefficient: -u.beta, stabilizer: .zeroSafe(u.epsilon), mask: .all))
             }
             return RuleTerms(halves: [.tensor(a)], terms: terms)
         case .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
