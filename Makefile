@@ -4,7 +4,8 @@
 #                on MNIST when ../shared is there): grids of heatmaps in out/demo
 #   make c-demo  the C example on the XOR classifier
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
-#   make bench   LeNet-5 and MLP timings at batch 256 (needs ../shared)
+#   make bench   liblrp's timings in float64 and float32, LeNet-5, MLP and VGG (needs ../shared)
+#   make bench-peers   the same cases beside zennit and the reference toolbox (installs them in .venv-peers)
 #   make fuzz    libFuzzer targets of every reader and parser, FUZZ_SECONDS (60) each
 #   make install the header, library, HDF5 helper and pkg-config file under PREFIX (/usr/local)
 
@@ -19,7 +20,7 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench clean
+.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -105,8 +106,20 @@ fuzz-test: fuzz-build
 
 bench: lib
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/table.c -o bench/table $(CLINK) -lopenblas
+	bench/table $(SHARED)
 	bench/bench $(SHARED)
 	python3 bench/bench_python.py $(SHARED)
 
+# zennit and CPU PyTorch in a virtual environment of their own (.venv-peers), never the test environment; the
+# reference toolbox joins when LRP_TOOLBOX_PYTHON names its python/ folder.
+PEERS = .venv-peers
+bench-peers: lib
+	@test -x $(PEERS)/bin/python || python3 -m venv $(PEERS)
+	@$(PEERS)/bin/python -c "import torch, zennit" 2>/dev/null || { \
+		$(PEERS)/bin/pip install -q --only-binary=:all: "torch==2.13.0+cpu" 2>/dev/null || $(PEERS)/bin/pip install -q torch; \
+		$(PEERS)/bin/pip install -q zennit numpy; }
+	$(PEERS)/bin/python bench/peers.py $(SHARED)
+
 clean:
-	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi bench/bench python/build python/*.egg-info
+	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi bench/bench bench/table python/build python/*.egg-info
