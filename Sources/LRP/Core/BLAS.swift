@@ -34,6 +34,13 @@ enum BLAS {
         T.cblasGemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
+    /// Σ_i x_i·y_i over n contiguous values (CBLAS `?dot`).
+    static func dot<T: Real>(_ n: Int, _ x: UnsafePointer<T>, _ y: UnsafePointer<T>) -> T {
+        guard n > 0 else { return 0 }
+        _ = oneThread
+        return T.cblasDot(n, x, y)
+    }
+
     /// The largest row length (K, or outputs) a layer may have: CBLAS takes 32-bit sizes, and alphabeta
     /// stacks two halves side by side.
     static let maxDimension = 1 << 30

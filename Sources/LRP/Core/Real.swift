@@ -13,6 +13,9 @@ public protocol Real: BinaryFloatingPoint, Sendable {
                           _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
                           _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
 
+    /// Σ x_i·y_i over n contiguous values (CBLAS `?dot`).
+    static func cblasDot(_ n: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
+
     /// eˣ.
     static func exp(_ x: Self) -> Self
     /// The natural logarithm.
@@ -26,6 +29,7 @@ public protocol Real: BinaryFloatingPoint, Sendable {
 extension Double: Real {
     public static var precision: Precision { .float64 }
     public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    public static func cblasDot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double { cblas_ddot(blasint(n), x, 1, y, 1) }
     public static func log(_ x: Double) -> Double { Glibc.log(x) }
     public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
@@ -41,6 +45,7 @@ extension Double: Real {
 extension Float: Real {
     public static var precision: Precision { .float32 }
     public static func exp(_ x: Float) -> Float { expf(x) }
+    public static func cblasDot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float { cblas_sdot(blasint(n), x, 1, y, 1) }
     public static func log(_ x: Float) -> Float { logf(x) }
     public static func tanh(_ x: Float) -> Float { tanhf(x) }
     public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }

@@ -255,6 +255,22 @@ struct AffineMap {
         }
     }
 
+    /// For one stacked input row [h_0 | h_1 | …] (K values per half), the positions where each half is non-zero;
+    /// nil when that is most of them (the full products are then faster).
+    private func usedRows<T: Real>(_ a: UnsafePointer<T>, halves: Int) -> [[Int]]? {
+        let k = geometry.patchSize
+        var used: [[Int]] = []
+        var total = 0
+        for h in 0..<halves {
+            var list: [Int] = []
+            list.reserveCapacity(k)
+            for i in 0..<k where a[h &* k + i] != 0 { list.append(i) }
+            total += list.count
+            used.append(list)
+        }
+        return total * 4 > halves * k * 3 ? nil : used
+    }
+
     /// A stacked rule's relevance added into `result`: `matrices[t][h]` is M_th (K×M row-major) for term t and
     /// the h-th half used.
     private func stackedProducts<T: Real>(_ r: Tensor, _ x: Tensor, _ zOut: Tensor, into result: Tensor, rule: RuleTerms,
@@ -306,11 +322,28 @@ struct AffineMap {
             forEachChunk(width: Swift.max(stackedK, cols)) { rows, workspace in
                 let n = rows.count
                 // The stacked input [h_0 | h_1 | …] of the chunk, where the denominators or the weighting need it.
-                let a: UnsafePointer<T>? = needsInput ? stackedInput(xp, rows, halves, direct: direct, workspace) : nil
+                // (For one dense sample also when it is x itself, which costs nothing: it tells which rows take part.)
+                let oneDense = n == 1 && geometry.patchesAreInput
+                let a: UnsafePointer<T>? = needsInput || (oneDense && direct) ? stackedInput(xp, rows, halves, direct: direct, workspace) : nil
+                // One sample of a dense layer: only the inputs where a half is non-zero take part (x⁺ and x⁻ of
+                // one sample share no position; after a Rect about half of them are zero), so the products read
+                // those rows of the matrices alone.
+                let used = oneDense ? a.flatMap { usedRows($0, halves: halves.count) } : nil
                 // The denominators D_t of the terms multiplied out, bias included.
                 let zc = workspace.buffer(2, n * cols, T.self)
                 if constant {
                     for p in 0..<n { (zc + p &* cols).update(from: constantPointer, count: productCols) }
+                } else if productCols > 0, let a, let used {
+                    zc.update(from: biasPointer, count: productCols)
+                    for t in 0..<productTerms {
+                        for h in halves.indices {
+                            let d = zc + t &* m
+                            for i in used[h] {
+                                let (v, row) = (a[h &* k + i], matrices[t][h] + i &* m)
+                                for j in 0..<m { d[j] += v * row[j] }
+                            }
+                        }
+                    }
                 } else if productCols > 0, let a {
                     for p in 0..<n { (zc + p &* cols).update(from: biasPointer, count: productCols) }
                     for t in 0..<productTerms {
@@ -339,6 +372,25 @@ struct AffineMap {
                     }
                 }
                 // back_h = Σ_t s_t·M_thᵀ: per patch and half, Σ_t Σ_j weight_t(w_ij, h)·s_tj.
+                if let used {
+                    // One dense sample: back_h only where h(x) ≠ 0 (elsewhere it is weighted by 0).
+                    let back = workspace.buffer(3, stackedK, T.self)
+                    if !single { back.update(repeating: 0, count: stackedK) }
+                    for h in halves.indices {
+                        for i in used[h] {
+                            var total: T = 0
+                            for t in 0..<terms.count { total += BLAS.dot(m, matrices[t][h] + i &* m, zc + t &* m) }
+                            back[h &* k + i] = total
+                        }
+                    }
+                    let dst = out + rows.lowerBound &* k
+                    if single {
+                        for i in used[0] { dst[i] += back[i] }
+                    } else if let a {
+                        for h in halves.indices { for i in used[h] { dst[i] += a[h &* k + i] * back[h &* k + i] } }
+                    }
+                    return
+                }
                 if single && geometry.patchesAreInput {
                     // Rows of the input: the products land in the result (weighted by the half afterwards).
                     for t in 0..<terms.count {
