@@ -34,10 +34,24 @@ struct AffineMap {
     /// The batch is split into one contiguous range of samples per thread, each with its own workspace:
     /// samples occupy disjoint input memory, so col2im never writes the same element from two threads.
     /// Dense layers take at least `denseGrain` samples per part, so each product stays large enough for BLAS.
-    /// `parallel: false` runs one part (for sums over the whole batch).
-    private func forEachChunk(width: Int, parallel: Bool = true, _ body: (Range<Int>, Workspace) -> Void) {
+    /// `parallel: false` runs one part (for sums over the whole batch). `byPatches: true` splits the patches
+    /// of a convolution instead, so that one sample keeps every core busy: for loops that write only their
+    /// own output rows (the forward pass), never col2im.
+    private func forEachChunk(width: Int, parallel: Bool = true, byPatches: Bool = false, _ body: (Range<Int>, Workspace) -> Void) {
         let size = chunkRows(width: width)
         let perSample = geometry.patchesPerSample
+        if byPatches, parallel, case .windows = geometry.kind {
+            let (total, overflow) = geometry.batch.multipliedReportingOverflow(by: perSample)
+            if !overflow {
+                Parallel.forEachPart(total, grain: size) { part in
+                    let workspace = Workspace()
+                    for start in stride(from: part.lowerBound, to: part.upperBound, by: size) {
+                        body(start..<Swift.min(part.upperBound, start + size), workspace)
+                    }
+                }
+                return
+            }
+        }
         let grain: Int
         switch geometry.kind {
         case .dense: grain = parallel ? Self.denseGrain : Int.max
@@ -75,7 +89,7 @@ struct AffineMap {
         let k = geometry.patchSize, m = outputs
         let out = try Tensor.uninitialized(outputShape, T.self)
         let (xp, op, wp, bp) = (x.pointer(T.self), out.mutablePointer(T.self), weights.pointer(T.self), bias.pointer(T.self))
-        forEachChunk(width: Swift.max(k, m)) { rows, workspace in
+        forEachChunk(width: Swift.max(k, m), byPatches: true) { rows, workspace in
             let destination = op + rows.lowerBound * m
             for row in 0..<rows.count { (destination + row * m).update(from: bp, count: m) }
             let a = patches(xp, rows, workspace.buffer(0, rows.count * k, T.self))
