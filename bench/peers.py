@@ -4,7 +4,7 @@ batch 1, 16 and 256, a VGG-11 and a VGG-16 of 224×224×3 with fixed random weig
 LRP-ε (0.01), LRP-α1β0, epsilon_plus and epsilon_alpha2_beta1 (and the forward pass alone).
 
     make bench-peers            (installs zennit and CPU PyTorch into .venv-peers, not the test environment)
-    .venv-peers/bin/python bench/peers.py SHARED_DIR [--no-vgg] [--repetitions N]
+    .venv-peers/bin/python bench/peers.py SHARED_DIR [--no-vgg | --vgg 11 16] [--repetitions N]
 
 Every engine gets the same weights and inputs (liblrp NHWC, PyTorch NCHW); each repetition runs every engine once
 in turn, so all see the same machine state; figures are medians in ms, and the ratios are zennit / liblrp in the
@@ -253,6 +253,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("shared", nargs="?", default=os.path.join(os.path.dirname(REPOSITORY), "shared"))
     parser.add_argument("--no-vgg", action="store_true")
+    parser.add_argument("--vgg", type=int, nargs="*", default=[11, 16], help="VGG depths to run (default 11 16)")
     parser.add_argument("--repetitions", type=int, default=0, help="per case (default: 9 small, 3 VGG)")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
@@ -276,7 +277,7 @@ def main():
             bench_case(name, model, path, x[:batch], args.repetitions or 9, rows)
     if not args.no_vgg:
         image = np.random.default_rng(42).standard_normal((8, 224, 224, 3))
-        for depth in (11, 16):
+        for depth in args.vgg:
             model = vgg(depth, depth)
             for batch in (1, 8):
                 bench_case("VGG-%d" % depth, model, None, image[:batch], args.repetitions or 3, rows)
