@@ -13,8 +13,8 @@ struct ModifiedWeightsTests {
 
     /// A small random MLP (Linear 6→5, Rect, Linear 5→3) and a batch of 4.
     static func model() throws -> (Sequential, Tensor) {
-        var rng = SystemRandomNumberGenerator()
-        func values(_ n: Int) -> [Double] { (0..<n).map { _ in Double.random(in: -1...1, using: &rng) } }
+        var rng = SeededRandom(seed: 7)
+        func values(_ n: Int) -> [Double] { rng.uniform(n) }
         let net = Sequential(layers: [try Linear(inputs: 6, outputs: 5, weights: values(30), bias: values(5)), Rect(),
                                       try Linear(inputs: 5, outputs: 3, weights: values(15), bias: values(3))])
         return (net, try Tensor(shape: [4, 6], data: values(24)))

@@ -14,8 +14,8 @@ struct OneSampleTests {
 
     @Test("each sample alone equals its row of the batch", arguments: [Precision.float64, .float32])
     func rows(_ precision: Precision) throws {
-        var rng = SplitMix(state: 11)
-        func values(_ n: Int) -> [Double] { (0..<n).map { _ in Double.random(in: -1...1, using: &rng) } }
+        var rng = SeededRandom(seed: 11)
+        func values(_ n: Int) -> [Double] { rng.uniform(n) }
         // Inputs with zeros (as after a Rect) and of both signs; a BatchNorm and a second Rect'd Linear.
         let net = try Sequential(layers: [try Linear(inputs: 40, outputs: 30, weights: values(1200), bias: values(30)), Rect(),
                                           try BatchNorm(scale: values(30).map { $0 + 1.5 }, shift: values(30)),
@@ -41,14 +41,3 @@ struct OneSampleTests {
     }
 }
 
-/// SplitMix64: the same random layers on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
