@@ -21,7 +21,7 @@ public struct Add: MergeLayer {
             let out = try Tensor.zeros(shape, precision)
             let op = out.mutablePointer(T.self)
             for x in xs {
-                try x.withUnsafeBufferPointer(as: T.self) { xp in for i in 0..<out.count { op[i] += xp[i] } }
+                x.withUnsafeBufferPointer(as: T.self) { xp in for i in 0..<out.count { op[i] += xp[i] } }
             }
             return out
         }
