@@ -111,11 +111,10 @@ public struct Graph: Network {
         var graph = try Graph(nodes: (base?.nodes ?? []) + [Node(name: name, operation: operation, inputs: inputs)], output: index)
         graph.presets = (base?.presets ?? []) + [.simple]
         graph.inputShape = model.inputShape
-        // As Sequential.append: the model's precision, unless it has no parameters yet and the new layer has.
-        graph.precision = model.precision
-        if !(0..<model.layerCount).contains(where: { !model.parameters(of: $0).isEmpty }),
-           case .layer(let layer) = operation, let first = layer.parameters.first {
-            graph.precision = first.precision
+        if case .layer(let layer) = operation {
+            graph.precision = model.precision(appending: layer)
+        } else {
+            graph.precision = model.precision
         }
         return graph
     }

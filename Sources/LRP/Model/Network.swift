@@ -92,6 +92,12 @@ extension Network {
         return converted.shape == reference.shape ? converted : try converted.reshaped(reference.shape)
     }
 
+    /// The precision after appending `layer`: the model's, unless it has no parameters yet and the layer has.
+    func precision(appending layer: (any Layer)?) -> Precision {
+        let hasParameters = (0..<layerCount).contains { !parameters(of: $0).isEmpty }
+        return hasParameters ? precision : layer?.parameters.first?.precision ?? precision
+    }
+
     /// The precision of the first layer with parameters (float64 for none): a new model's precision.
     static func precision(of layers: [any Layer]) -> Precision {
         layers.first { !$0.parameters.isEmpty }?.parameters[0].precision ?? .float64

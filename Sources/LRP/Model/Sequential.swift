@@ -43,7 +43,7 @@ public struct Sequential: Network {
 
     /// Appends a layer (preset `simple`); a model without parameters so far takes the layer's precision.
     public mutating func append(_ layer: any Layer, name: String? = nil) {
-        if !layers.contains(where: { !$0.parameters.isEmpty }), let first = layer.parameters.first { precision = first.precision }
+        precision = precision(appending: layer)
         names.append(name ?? Self.defaultName(layers.count))
         layers.append(layer)
         presets.append(.simple)

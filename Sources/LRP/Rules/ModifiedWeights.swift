@@ -41,6 +41,7 @@ final class ModifiedWeights: Sendable {
     /// The matrices for `maps` (identity excluded by the caller), from the cache where they are current for
     /// `weights`, else from `build` (and kept when the limit allows).
     func matrices(_ maps: Set<WeightMap>, of weights: Tensor, build: (WeightMap) throws -> Tensor) throws -> [WeightMap: Tensor] {
+        guard !maps.isEmpty else { return [:] }  // rules on the layer itself: no fingerprint pass over W
         let storage = weights.storage
         let version = storage.version
         // Only for weights a caller can write behind the library's back: one pass over them per call.
