@@ -3,7 +3,11 @@
  * 1, 16 and 256, and a VGG-11 and a VGG-16 of 224×224×3 with fixed random weights (He-normal, seed 11 and 16,
  * generated here) at batch 1 and 8; forward, and forward + LRP-ε, LRP-α1β0, epsilon_plus, epsilon_alpha2_beta1.
  *
- *   table SHARED_DIR [--no-vgg]
+ *   table SHARED_DIR [--no-vgg | --memory]
+ *
+ * With VGG (or with --memory alone) it also writes the VGG-11 to a temporary model archive and measures, in a
+ * fresh process per precision (`table --load PATH f64|f32`), the peak resident memory (VmHWM) of reading it with
+ * lrp_model_read_as, a forward pass and LRP-ε at batch 1, against its parameters' size at that precision.
  *
  * Prints a markdown table (medians of repeated runs, ms; in brackets the relevance pass alone over the forward
  * pass) with the GFLOP/s of the forward pass against the dgemm/sgemm rate measured first in the same run (2048²,
@@ -264,9 +268,97 @@ static void model_case(const char *name, lrp_model *m64, const double *x, int ra
     lrp_model_free(m32);
 }
 
+/* ---- memory ---------------------------------------------------------------------------------------- */
+
+/* This process's peak resident set (VmHWM of /proc/self/status) in bytes, or -1. */
+static double peak_resident(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) kb = atof(line + 6);
+    if (f) fclose(f);
+    return kb * 1024;
+}
+
+/* The child of the memory case: read `path` in `precision`, forward + LRP-ε at batch 1; prints the peak RSS. */
+static int load_case(const char *path, const char *precision) {
+    int single = strcmp(precision, "f32") == 0;
+    lrp_model *m = NULL;
+    check(lrp_model_read_as(path, "npz", single ? LRP_FLOAT32 : LRP_FLOAT64, &m), path);
+    int64_t shape[4] = {1, 224, 224, 3};
+    size_t size = single ? sizeof(float) : sizeof(double);
+    void *x = malloc((size_t)224 * 224 * 3 * size), *rx = malloc((size_t)224 * 224 * 3 * size);
+    void *y = malloc(1000 * size), *r = calloc(1000, size);
+    rng_state = 42;
+    for (int i = 0; i < 224 * 224 * 3; i++) {
+        if (single) ((float *)x)[i] = (float)normal();
+        else ((double *)x)[i] = normal();
+    }
+    job j = {m, single, 4, shape, x, y, r, rx, 1000, 224 * 224 * 3, "epsilon", 0.01};
+    forward(&j);
+    if (single) ((float *)r)[0] = ((float *)y)[0];
+    else ((double *)r)[0] = ((double *)y)[0];
+    relevance(&j);
+    printf("%.0f\n", peak_resident());
+    free(x); free(y); free(r); free(rx);
+    lrp_model_free(m);
+    return 0;
+}
+
+/* Peak RSS in bytes of `table --load path precision`, run as a fresh process, or -1. */
+static double load_memory(const char *self, const char *path, const char *precision) {
+    char command[8192];
+    snprintf(command, sizeof command, "'%s' --load '%s' %s", self, path, precision);
+    FILE *p = popen(command, "r");
+    double bytes = -1;
+    if (p && fscanf(p, "%lf", &bytes) != 1) bytes = -1;
+    if (p && pclose(p) != 0) bytes = -1;
+    return bytes;
+}
+
+/* The memory targets: VGG-11 read + forward + ε at batch 1 within 1.3 GB (f64) and 0.7 GB (f32) of RSS. */
+static void memory_case(const char *self) {
+    char path[] = "/tmp/liblrp-bench-vgg11-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) { perror("table: temporary file"); exit(1); }
+    close(fd);
+    lrp_model *net = vgg(11);
+    check(lrp_model_write(net, path, "npz"), path);
+    int64_t parameters = 0;
+    for (int32_t i = 0; i < lrp_model_layer_count(net); i++) {
+        for (int k = 0; k < 2; k++) {
+            double *data;
+            int32_t rank;
+            int64_t shape[LRP_MAX_RANK], count = 1;
+            if (lrp_layer_parameter(net, i, k ? "B" : "W", &data, &rank, shape) != LRP_OK) continue;
+            for (int a = 0; a < rank; a++) count *= shape[a];
+            parameters += count;
+        }
+    }
+    lrp_model_free(net);
+    printf("\nmemory: VGG-11 (%.1f M parameters) read from a model archive + forward + LRP-ε at batch 1, fresh process:\n",
+           (double)parameters * 1e-6);
+    for (int s = 0; s < 2; s++) {
+        const char *p = s ? "f32" : "f64";
+        double bytes = load_memory(self, path, p), limit = s ? 0.7e9 : 1.3e9;
+        double size = (double)parameters * (s ? 4 : 8);
+        char t[256];
+        snprintf(t, sizeof t, "VGG-11 %s peak RSS %.2f GB (%.2f× its %.2f GB of parameters) <= %.1f GB", p, bytes * 1e-9,
+                 bytes / size, size * 1e-9, limit * 1e-9);
+        target(bytes > 0 && bytes <= limit, t);
+    }
+    unlink(path);
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--load") == 0) return load_case(argv[2], argv[3]);
     const char *shared = argc > 1 ? argv[1] : "../shared";
     int with_vgg = !(argc > 2 && strcmp(argv[2], "--no-vgg") == 0);
+    if (argc > 2 && strcmp(argv[2], "--memory") == 0) {
+        memory_case(argv[0]);
+        return 0;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     openblas_set_num_threads((int)cores);
     dgemm_rate = gemm_rate(0);
@@ -350,6 +442,7 @@ int main(int argc, char **argv) {
                 target(vgg_r[v][1][s].gflops >= 0.8 * rate, t);
             }
     }
+    if (with_vgg) memory_case(argv[0]);
     /* Threads left behind: CPU time of the whole process during one idle second after all the runs. */
     struct rusage before, after;
     getrusage(RUSAGE_SELF, &before);

@@ -36,8 +36,7 @@ public func lrp_model_read_as(_ path: UnsafePointer<CChar>?, _ format: UnsafePoi
         let target = try precision(value)
         let path = try string(path, "path")
         let out = try required(out, "out")
-        var model = try ModelFormats.read(path: path, format: optionalString(format))
-        if model.precision != target { model = try model.copy(in: target) }
+        let model = try ModelFormats.read(path: path, format: optionalString(format), precision: target)
         out.pointee = ModelHandle(model).retainedPointer()
     }
 }

@@ -71,4 +71,67 @@ struct Float32Tests {
         try w.withUnsafeMutableStorage(as: Double.self) { $0[0] += 1 }
         #expect(try #require(model.parameters(of: 0).first).data[0] + 1 == w.data[0])
     }
+
+    @Test("an archive read in either precision equals reading it in float64 and converting, whatever the arrays' dtype, byte order, order or compression; a changed byte is a CRC error",
+          .enabled(if: PythonTools.enabled, PythonTools.skipMessage))
+    func archiveInEitherPrecision() throws {
+        let folder = try TemporaryFolder()
+        let source = ZennitReferenceTests.folder.appendingPathComponent("cnn.npz").path
+        // Each layer's first parameter (W, or BatchNorm's scale) as '<f4', the first of them also in Fortran
+        // order; the others as '>f8'; once stored, once deflated.
+        let script = """
+        import io, json, sys, zipfile, numpy as np
+        src, d = sys.argv[1], sys.argv[2]
+        z = zipfile.ZipFile(src)
+        nodes = json.loads(z.read('architecture.json'))['nodes']
+        narrow = [n['parameters'][0] + '.npy' for n in nodes if n.get('parameters')]
+        for name, method in [('mixed.npz', zipfile.ZIP_STORED), ('packed.npz', zipfile.ZIP_DEFLATED)]:
+            first = True
+            with zipfile.ZipFile(d + '/' + name, 'w', method) as out:
+                for member in z.namelist():
+                    data = z.read(member)
+                    if member.endswith('.npy'):
+                        a = np.load(io.BytesIO(data))
+                        if member in narrow:
+                            a = a.astype('<f4')
+                            if first and a.ndim > 1:
+                                a, first = np.asfortranarray(a), False
+                        else:
+                            a = a.astype('>f8')
+                        buffer = io.BytesIO()
+                        np.lib.format.write_array(buffer, a)
+                        data = buffer.getvalue()
+                    out.writestr(member, data)
+        """
+        guard try runPython(script, arguments: [source, folder.url.path]) != nil else {
+            Issue.record("python3 with numpy is needed under CI")
+            return
+        }
+        let original = try ModelFormats.read(path: source)
+        for path in [source, folder.path("mixed.npz"), folder.path("packed.npz")] {
+            let wide = try ModelFormats.read(path: path, format: nil, precision: .float64)
+            let narrow = try ModelFormats.read(path: path, format: nil, precision: .float32)
+            let converted = try wide.copy(in: .float32)
+            for i in 0..<original.layerCount {
+                for (k, (a, (b, c))) in zip(original.parameters(of: i), zip(wide.parameters(of: i), narrow.parameters(of: i))).enumerated() {
+                    // The file's values: the first parameter rounded to float32 in the rewritten archives.
+                    let file = path == source || k > 0 ? a.data : a.data.map { Double(Float($0)) }
+                    #expect(b.precision == .float64 && b.data == file, "\(path) layer \(i) parameter \(k)")
+                    #expect(c.precision == .float32 && c.data == file.map { Double(Float($0)) }, "\(path) layer \(i) parameter \(k)")
+                }
+                for (b, c) in zip(converted.parameters(of: i), narrow.parameters(of: i)) { #expect(b == c) }
+            }
+        }
+        // One byte of the largest stored array changed: the CRC catches it in both precisions.
+        var bytes = try FileIO.read(source)
+        bytes[bytes.count / 2] ^= 0x40
+        let corrupt = folder.path("corrupt.npz")
+        try FileIO.writeAtomically(bytes, to: corrupt)
+        for precision in [Precision.float64, .float32] {
+            #expect { try ModelFormats.read(path: corrupt, format: nil, precision: precision) } throws: { error in
+                "\(error)".contains("CRC-32 mismatch") || "\(error)".contains("corrupt")
+            }
+        }
+    }
 }
+

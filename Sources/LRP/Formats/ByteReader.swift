@@ -107,6 +107,36 @@ enum ElementType: Sendable, Equatable {
     }
 }
 
+extension ElementType {
+    /// True when elements of this type in this byte order are `T` as this machine stores it.
+    func isNative<T: Real>(_: T.Type, bigEndian: Bool) -> Bool {
+        guard bigEndian == (1.bigEndian == 1) else { return false }
+        return (self == .float64 && T.self == Double.self) || (self == .float32 && T.self == Float.self)
+    }
+
+    /// Converts `count` elements at `source` (this type, in the given byte order, any alignment) into `T`.
+    func convert<T: Real>(_ source: UnsafeRawPointer, count: Int, bigEndian: Bool, into destination: UnsafeMutablePointer<T>) {
+        @inline(__always) func load<I: FixedWidthInteger>(_ i: Int, _: I.Type) -> I {
+            let raw = source.loadUnaligned(fromByteOffset: i * MemoryLayout<I>.size, as: I.self)
+            return bigEndian ? I(bigEndian: raw) : I(littleEndian: raw)
+        }
+        switch self {
+        case .float64: for i in 0..<count { destination[i] = T(Double(bitPattern: load(i, UInt64.self))) }
+        case .float32: for i in 0..<count { destination[i] = T(Float(bitPattern: load(i, UInt32.self))) }
+        case .float16: for i in 0..<count { destination[i] = T(Float(Float16(bitPattern: load(i, UInt16.self)))) }
+        case .int8: for i in 0..<count { destination[i] = T(load(i, Int8.self)) }
+        case .int16: for i in 0..<count { destination[i] = T(load(i, Int16.self)) }
+        case .int32: for i in 0..<count { destination[i] = T(load(i, Int32.self)) }
+        case .int64: for i in 0..<count { destination[i] = T(load(i, Int64.self)) }
+        case .uint8: for i in 0..<count { destination[i] = T(load(i, UInt8.self)) }
+        case .uint16: for i in 0..<count { destination[i] = T(load(i, UInt16.self)) }
+        case .uint32: for i in 0..<count { destination[i] = T(load(i, UInt32.self)) }
+        case .uint64: for i in 0..<count { destination[i] = T(load(i, UInt64.self)) }
+        case .bool: for i in 0..<count { destination[i] = load(i, UInt8.self) == 0 ? 0 : 1 }
+        }
+    }
+}
+
 /// Reorders column-major (Fortran order) elements of `shape` into row-major (C order).
 func fortranToC(_ values: [Double], shape: [Int]) -> [Double] {
     guard shape.count > 1 else { return values }

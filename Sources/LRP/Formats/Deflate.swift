@@ -87,15 +87,23 @@ enum Deflate {
 
     /// The CRC-32 of `bytes` (as zip files use it).
     static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            var crc: uLong = 0
-            var offset = 0
-            while offset < buffer.count {
-                let n = Swift.min(buffer.count - offset, Int(UInt32.max))
-                crc = CZlib.crc32(crc, buffer.baseAddress.map { $0 + offset }, uInt(n))
-                offset += n
-            }
-            return UInt32(truncatingIfNeeded: crc)
+        crc32(continuing: 0, bytes)
+    }
+
+    /// The CRC-32 of the bytes summed into `crc` so far followed by `bytes`.
+    static func crc32(continuing crc: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBytes { crc32(continuing: crc, $0) }
+    }
+
+    /// The CRC-32 of the bytes summed into `crc` so far followed by `buffer`.
+    static func crc32(continuing crc: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        var sum = uLong(crc)
+        var offset = 0
+        while offset < buffer.count {
+            let n = Swift.min(buffer.count - offset, Int(UInt32.max))
+            sum = CZlib.crc32(sum, buffer.baseAddress.map { ($0 + offset).assumingMemoryBound(to: UInt8.self) }, uInt(n))
+            offset += n
         }
+        return UInt32(truncatingIfNeeded: sum)
     }
 }

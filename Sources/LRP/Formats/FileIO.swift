@@ -5,25 +5,40 @@ public enum FileIO {
     /// The system's message for errno `code`.
     static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
-    /// Opens `path` for reading and runs `body` with the descriptor and the file's size; errors name the
+    /// Opens `path` for reading: the descriptor (the caller closes it) and the file's size; errors name the
     /// file: missing, unreadable, or not a regular file (a folder, FIFO, socket or device — which could block
     /// or never end — is refused without reading from it).
-    private static func withOpenFile<T>(_ path: String, _ body: (Int32, Int) throws -> T) throws -> T {
+    static func openRegularFile(_ path: String) throws -> (fd: Int32, size: Int) {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw LRPError.io("cannot open '\(path)': \(reason(errno))") }
-        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw LRPError.io("cannot stat '\(path)': \(reason(errno))") }
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw LRPError.io("cannot stat '\(path)': \(reason(code))")
+        }
+        let problem: String?
         switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw LRPError.io("cannot read '\(path)': it is a directory")
-        case S_IFIFO: throw LRPError.io("cannot read '\(path)': it is a FIFO, not a regular file")
-        case S_IFCHR, S_IFBLK: throw LRPError.io("cannot read '\(path)': it is a device, not a regular file")
-        default: throw LRPError.io("cannot read '\(path)': not a regular file")
+        case S_IFREG: problem = nil
+        case S_IFDIR: problem = "it is a directory"
+        case S_IFIFO: problem = "it is a FIFO, not a regular file"
+        case S_IFCHR, S_IFBLK: problem = "it is a device, not a regular file"
+        default: problem = "not a regular file"
+        }
+        if let problem {
+            close(fd)
+            throw LRPError.io("cannot read '\(path)': \(problem)")
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-        return try body(fd, Int(info.st_size))
+        return (fd, Int(info.st_size))
+    }
+
+    /// Opens `path` for reading (as `openRegularFile`) and runs `body` with the descriptor and the size.
+    private static func withOpenFile<T>(_ path: String, _ body: (Int32, Int) throws -> T) throws -> T {
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
+        return try body(fd, size)
     }
 
     /// The bytes of the regular file at `path` (at most the allocation limit, `Limits`).

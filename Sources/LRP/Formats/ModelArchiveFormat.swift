@@ -26,8 +26,13 @@ public struct ModelArchiveFormat: ModelFormat {
     public init() {}
 
     public func read(path: String) throws -> any Network {
-        let bytes = try FileIO.read(path)
-        return try withContext("'\(path)'") { try decode(bytes) }
+        try read(path: path, precision: .float64)
+    }
+
+    /// Reads the archive piece by piece, each array straight into its tensor in `precision`: the peak is
+    /// the model's parameters at that precision and one piece, not the file and copies of it.
+    public func read(path: String, precision: Precision) throws -> any Network {
+        try withContext("'\(path)'") { try decode(try ZipArchive(file: try ReadableFile(path)), as: precision) }
     }
 
     public func write(_ model: any Network, path: String) throws {
@@ -82,7 +87,11 @@ public struct ModelArchiveFormat: ModelFormat {
 
     /// The model in an archive's bytes.
     public func decode(_ bytes: [UInt8]) throws -> any Network {
-        let archive = try ZipArchive(bytes)
+        try decode(try ZipArchive(bytes), as: .float64)
+    }
+
+    /// The model in an archive, with its parameters in `precision`.
+    private func decode(_ archive: ZipArchive, as precision: Precision) throws -> any Network {
         guard let entry = archive.entries.first(where: { $0.name == Self.architectureMember }) else {
             throw LRPError.format("no '\(Self.architectureMember)' member: not a liblrp model archive (an npz of Caffe weights goes with its prototxt; plain arrays are read with lrp_array_read)")
         }
@@ -91,7 +100,7 @@ public struct ModelArchiveFormat: ModelFormat {
         return try withContext(Self.architectureMember) {
             try Self.build(architecture) { key in
                 guard let member = members[key] else { return nil }
-                return try withContext("array '\(key)'") { try NumpyFormat.decode(try archive.extract(member)) }
+                return try withContext("array '\(key)'") { try archive.array(member, as: precision) }
             }
         }
     }
@@ -137,14 +146,14 @@ public struct ModelArchiveFormat: ModelFormat {
                 guard keys.count == shapes.count else {
                     throw LRPError.format("\(spec.header) takes \(shapes.count) parameter arrays, \"parameters\" lists \(keys.count)")
                 }
-                let values = try zip(keys, shapes).map { key, shape -> [Double] in
+                let values = try zip(keys, shapes).map { key, shape -> Tensor in
                     guard let tensor = try array(key) else { throw LRPError.format("the archive has no array '\(key)'") }
                     guard tensor.shape == shape.shape else {
                         throw LRPError.shape("array '\(key)' is \(Shape.describe(tensor.shape)), \(spec.header) needs \(shape.name) \(Shape.describe(shape.shape))")
                     }
-                    return tensor.data
+                    return tensor
                 }
-                nodes.append(Graph.Node(name: name, operation: try spec.makeNode(values), inputs: inputs))
+                nodes.append(Graph.Node(name: name, operation: try spec.makeNode(parameters: values), inputs: inputs))
                 if let spec = entry["rule"]?.string {
                     presets.append(try Rule(spec: spec))
                 } else if let rule = entry["rule"] {

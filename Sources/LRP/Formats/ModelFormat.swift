@@ -8,6 +8,8 @@ public protocol ModelFormat: Sendable {
     var extensions: [String] { get }
     /// Reads a model from `path`.
     func read(path: String) throws -> any Network
+    /// Reads a model from `path` with its parameters in `precision`.
+    func read(path: String, precision: Precision) throws -> any Network
     /// Writes `model` to `path`.
     func write(_ model: any Network, path: String) throws
     /// Reads a model from `path` with a companion file (Keras: the architecture JSON of a weights file;
@@ -16,6 +18,12 @@ public protocol ModelFormat: Sendable {
 }
 
 extension ModelFormat {
+    /// Formats that decode in float64 convert the model after reading it.
+    public func read(path: String, precision: Precision) throws -> any Network {
+        let model = try read(path: path)
+        return model.precision == precision ? model : try model.copy(in: precision)
+    }
+
     /// Formats whose files hold everything take no companion file.
     public func read(path: String, companion: String?, options: ImportOptions) throws -> any Network {
         guard companion == nil else {
@@ -53,6 +61,11 @@ public enum ModelFormats {
     /// Reads a model from `path` in format `name` (nil: from the extension).
     public static func read(path: String, format name: String? = nil) throws -> any Network {
         try resolve(name, path: path).read(path: path)
+    }
+
+    /// Reads a model from `path` in format `name` (nil: from the extension) with its parameters in `precision`.
+    public static func read(path: String, format name: String?, precision: Precision) throws -> any Network {
+        try resolve(name, path: path).read(path: path, precision: precision)
     }
 
     /// Reads a model from `path` in format `name` (nil: from the extension of `path`) with a companion file

@@ -19,31 +19,89 @@ public struct NumpyFormat: ArrayFormat {
 
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    /// The array in an npy byte buffer.
+    /// The array in an npy byte buffer, in float64.
     public static func decode(_ bytes: [UInt8]) throws -> Tensor {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+        try decode(bytes, as: .float64)
+    }
+
+    /// The array in an npy byte buffer, in `precision`.
+    static func decode(_ bytes: [UInt8], as precision: Precision) throws -> Tensor {
+        var offset = 0
+        return try bytes.withUnsafeBytes { source in
+            try decode(size: bytes.count, as: precision) { destination, count in
+                guard let base = source.baseAddress else { return }
+                destination.copyMemory(from: base + offset, byteCount: count)
+                offset += count
+            }
+        }
+    }
+
+    /// Elements converted per piece when the file's element type is not the tensor's (1 M: 8 MB of float64).
+    static let piece = 1 << 20
+
+    /// The array in an npy stream of `size` bytes, in `precision`. `read(destination, count)` delivers the
+    /// stream's next `count` bytes (never more than `size` in all). The elements go straight into the tensor
+    /// when the file holds them as its type in this machine's byte order, and through pieces of `piece`
+    /// elements otherwise, so the peak is the tensor and one piece. Bytes after the elements are not read.
+    static func decode(size: Int, as precision: Precision,
+                       read: (UnsafeMutableRawPointer, Int) throws -> Void) throws -> Tensor {
+        var consumed = 0
+        func take(_ count: Int, _ what: String) throws -> [UInt8] {
+            guard count <= size - consumed else {
+                throw LRPError.format("truncated: \(what) needs \(count) bytes, \(size - consumed) are left")
+            }
+            var out = [UInt8](repeating: 0, count: count)
+            try out.withUnsafeMutableBytes { raw in
+                if let base = raw.baseAddress { try read(base, count) }
+            }
+            consumed += count
+            return out
+        }
+        guard size >= 10 else { throw LRPError.format("not an npy file (the magic string \\x93NUMPY is missing)") }
+        let prefix = try take(10, "the npy prefix")
+        guard Array(prefix[0..<6]) == magic else {
             throw LRPError.format("not an npy file (the magic string \\x93NUMPY is missing)")
         }
-        var reader = ByteReader(bytes, offset: 6)
-        let major = Int(bytes[6])
-        try reader.skip(2, "the version")
+        let major = Int(prefix[6])
         let headerLength: Int
         switch major {
-        case 1: headerLength = try reader.u16("the header length")
-        case 2, 3: headerLength = try reader.u32("the header length")
-        default: throw LRPError.unsupported("npy version \(major).\(bytes[7]) is not supported (1.0 – 3.0 are)")
+        case 1: headerLength = Int(prefix[8]) | Int(prefix[9]) << 8
+        case 2, 3:
+            let high = try take(2, "the header length")
+            headerLength = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(high[0]) << 16 | Int(high[1]) << 24
+        default: throw LRPError.unsupported("npy version \(major).\(prefix[7]) is not supported (1.0 – 3.0 are)")
         }
-        let headerBytes = try reader.take(headerLength, "the header")
+        let headerBytes = try take(headerLength, "the header")
         let header = try NumpyHeader(parsing: String(decoding: headerBytes, as: UTF8.self))
         let count = try Shape.count(header.shape)
-        let available = reader.remaining
+        let available = size - consumed
         let (needed, overflow) = count.multipliedReportingOverflow(by: header.type.size)
         guard !overflow, needed <= available else {
             throw LRPError.format("truncated: shape \(Shape.describe(header.shape)) of \(header.descr) needs \(needed) data bytes, the file has \(available)")
         }
-        let values = try header.type.decode(bytes, start: reader.offset, count: count, bigEndian: header.bigEndian)
-        let ordered = header.fortranOrder ? fortranToC(values, shape: header.shape) : values
-        return try Tensor(shape: header.shape, data: ordered)
+        if header.fortranOrder {
+            let values = try header.type.decode(try take(needed, "the elements"), start: 0, count: count, bigEndian: header.bigEndian)
+            return try Tensor(shape: header.shape, data: fortranToC(values, shape: header.shape)).converted(to: precision)
+        }
+        let tensor = try Tensor.uninitialized(header.shape, precision)
+        func fill<T: Real>(_: T.Type) throws {
+            let destination = tensor.storage.elements(T.self)
+            if header.type.isNative(T.self, bigEndian: header.bigEndian) {
+                try read(UnsafeMutableRawPointer(destination), needed)
+                return
+            }
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, Swift.min(count, piece) * header.type.size), alignment: 16)
+            defer { scratch.deallocate() }
+            var done = 0
+            while done < count {
+                let n = Swift.min(count - done, piece)
+                try read(scratch, n * header.type.size)
+                header.type.convert(UnsafeRawPointer(scratch), count: n, bigEndian: header.bigEndian, into: destination + done)
+                done += n
+            }
+        }
+        try precision.select(try fill(Double.self), try fill(Float.self))
+        return tensor
     }
 
     /// `array` as an npy byte buffer ('<f8', C order, version 1.0, header padded to 64 bytes).

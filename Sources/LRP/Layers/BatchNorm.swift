@@ -20,7 +20,8 @@ public struct BatchNorm: Layer {
         try self.init(sharing: try Tensor(shape: [scale.count], data: scale), try Tensor(shape: [shift.count], data: shift))
     }
 
-    private init(sharing scale: Tensor, _ shift: Tensor) throws {
+    /// A layer sharing the given factor and offset vectors (one precision).
+    init(sharing scale: Tensor, _ shift: Tensor) throws {
         guard scale.rank == 1, shift.shape == scale.shape else {
             throw LRPError.shape("BatchNorm needs factor and offset vectors of one length, got \(Shape.describe(scale.shape)) and \(Shape.describe(shift.shape))")
         }

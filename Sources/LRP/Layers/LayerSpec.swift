@@ -190,7 +190,7 @@ public struct LayerSpec: Sendable, Equatable {
         return layer
     }
 
-    /// Builds the node (a layer or a merge) from its parameter values.
+    /// Builds the node (a layer or a merge) from its parameter values (float64).
     public func makeNode(_ values: [[Double]]) throws -> Graph.Operation {
         let shapes = try self.shapes()
         let counts = shapes.map { $0.shape.reduce(1, *) }
@@ -200,14 +200,27 @@ public struct LayerSpec: Sendable, Equatable {
         for (i, (shape, array)) in zip(shapes, values).enumerated() where array.count != counts[i] {
             throw LRPError.shape("\(header) needs \(counts[i]) values for \(shape.name) (\(Shape.describe(shape.shape))), got \(array.count)")
         }
+        return try makeNode(parameters: try zip(shapes, values).map { try Tensor(shape: $0.shape, data: $1) })
+    }
+
+    /// Builds the node from parameter tensors in file order, each in its parameter's shape, sharing their
+    /// storage (a tensor in another precision than the first is converted to the first's).
+    public func makeNode(parameters: [Tensor]) throws -> Graph.Operation {
+        let shapes = try self.shapes()
+        guard parameters.count == shapes.count else {
+            throw LRPError.argument("\(header) takes \(shapes.count) parameter arrays, got \(parameters.count)")
+        }
+        for (shape, tensor) in zip(shapes, parameters) where tensor.shape != shape.shape {
+            throw LRPError.shape("\(header) needs \(shape.name) of shape \(Shape.describe(shape.shape)), got \(Shape.describe(tensor.shape))")
+        }
+        let precision = parameters.first?.precision ?? .float64
+        let values = try parameters.map { try $0.converted(to: precision) }
         switch kind {
         case .linear:
-            let d = try integers(0..<2, minimum: 1)
-            return .layer(try Linear(inputs: d[0], outputs: d[1], weights: values[0], bias: values[1]))
+            return .layer(try Linear(weights: values[0], bias: values[1]))
         case .convolution:
             let d = try integers(0..<6, minimum: 1)
-            return .layer(try Convolution(filterHeight: d[0], filterWidth: d[1], inputChannels: d[2], filters: d[3],
-                                          strideHeight: d[4], strideWidth: d[5], weights: values[0], bias: values[1],
+            return .layer(try Convolution(weights: values[0], bias: values[1], strideHeight: d[4], strideWidth: d[5],
                                           placement: try placement(), groups: try groups()))
         case .sumPool:
             let d = try integers(0..<4, minimum: 1)
@@ -218,7 +231,7 @@ public struct LayerSpec: Sendable, Equatable {
         case .avgPool:
             let d = try integers(0..<4, minimum: 1)
             return .layer(try AvgPool(pool: (d[0], d[1]), stride: (d[2], d[3]), placement: try placement(), divisor: try divisor()))
-        case .batchNorm: return .layer(try BatchNorm(scale: values[0], shift: values[1]))
+        case .batchNorm: return .layer(try BatchNorm(sharing: values[0], values[1]))
         case .pad:
             let d = try integers(0..<4, minimum: 0)
             return .layer(try ZeroPadding(top: d[0], bottom: d[1], left: d[2], right: d[3]))
