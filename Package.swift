@@ -3,7 +3,8 @@
 // liblrp: Layer-wise Relevance Propagation with a stable C ABI.
 //
 // Targets, dependencies pointing one way:
-//   LRPExports (@_cdecl functions only)  →  LRP (the Swift core)  →  COpenBLAS, CZlib (system libraries)
+//   LRPExports (@_cdecl functions only)  →  LRP (the Swift core)  →  COpenBLAS, CZlib (system libraries),
+//   CDNNL (oneDNN's float32 convolutions behind four C functions; links the system's libdnnl)
 //   lrp-hdf5-reader (helper process: the only code that runs libhdf5)  →  CHDF5
 //   LRP and lrp-hdf5-reader share HDF5Snapshot, the format the helper hands its results back in.
 //   LRPExports also imports CLRPHeader (include/lrp.h) to check every export against its prototype.
@@ -27,11 +28,12 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLRPHeader", path: "Sources/CLRPHeader"),
         .target(name: "CSystem"),
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl")]),
         .target(name: "HDF5Snapshot"),
         .executableTarget(name: "lrp-hdf5-reader", dependencies: ["CHDF5", "HDF5Snapshot"]),
         .target(
             name: "LRP",
-            dependencies: ["COpenBLAS", "CZlib", "CSystem", "HDF5Snapshot"]
+            dependencies: ["COpenBLAS", "CZlib", "CSystem", "CDNNL", "HDF5Snapshot"]
         ),
         .target(
             name: "LRPExports",

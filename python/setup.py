@@ -3,7 +3,8 @@ the installed package runs on machines without Swift — and bundles it, with it
 
     pip install ./python        (from the repository root)
 
-Needs Swift 6 and libopenblas-dev/zlib1g-dev at build time; at run time only libopenblas0 and zlib.
+Needs Swift 6 and libopenblas-dev/libdnnl-dev/zlib1g-dev at build time; at run time only libopenblas0, libdnnl2
+and zlib.
 """
 
 import os

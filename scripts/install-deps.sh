@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing liblrp needs, when it is missing:
-#   Debian packages: libopenblas-dev (CBLAS), zlib1g-dev, libhdf5-dev (Keras .h5 files), pkg-config
+#   Debian packages: libopenblas-dev (CBLAS), libdnnl-dev (oneDNN: float32 convolutions), zlib1g-dev,
+#   libhdf5-dev (Keras .h5 files), pkg-config
 #   Python packages: with --demo numpy and scikit-learn (the digits); with --tests also scipy and pytest
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev libhdf5-dev pkg-config)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev libhdf5-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

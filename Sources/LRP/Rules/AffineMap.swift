@@ -77,6 +77,22 @@ struct AffineMap {
         return UnsafePointer(space)
     }
 
+    /// oneDNN's primitives when this is a float32 convolution that gains from them, for the forward product
+    /// alone or also for the backward-data one (`backward`); else nil: im2col and GEMM, as in float64.
+    ///
+    /// Measured on LeNet-5's and VGG's layers (README, "Speed"): below about 16 M multiply-adds per call, or
+    /// 16 output pixels per sample, oneDNN's fixed costs (reorders, threads) outweigh its faster kernels; its
+    /// backward-data kernels lose to GEMM + col2im below 16 input channels (VGG's first layer: 3).
+    func oneDNN(backward: Bool) -> OneDNNConvolution? {
+        guard weights.precision == .float32, case .windows(let w) = geometry.kind else { return nil }
+        let work = Double(geometry.patchCount) * Double(geometry.patchSize) * Double(outputs)
+        guard work >= Self.oneDNNWork, geometry.patchesPerSample >= 16, !backward || w.channels >= 16 else { return nil }
+        return OneDNNConvolution.primitives(w, batch: geometry.batch, filters: outputs)
+    }
+
+    /// Multiply-adds per call from which oneDNN pays.
+    static let oneDNNWork = 16e6
+
     // MARK: Forward
 
     /// The forward pass: z = patches(x)·W + b, shaped `outputShape`, in the weights' precision.
@@ -88,6 +104,11 @@ struct AffineMap {
     private func forward<T: Real>(_ x: Tensor, _ outputShape: [Int], _: T.Type) throws -> Tensor {
         let k = geometry.patchSize, m = outputs
         let out = try Tensor.uninitialized(outputShape, T.self)
+        if T.self == Float.self, let conv = oneDNN(backward: false) {
+            try conv.forward(x.pointer(Float.self), weights: weights.pointer(Float.self), bias: bias.pointer(Float.self),
+                             into: out.mutablePointer(Float.self))
+            return out
+        }
         let (xp, op, wp, bp) = (x.pointer(T.self), out.mutablePointer(T.self), weights.pointer(T.self), bias.pointer(T.self))
         forEachChunk(width: Swift.max(k, m), byPatches: true) { rows, workspace in
             let destination = op + rows.lowerBound * m
@@ -143,6 +164,12 @@ struct AffineMap {
 
     private func inputGradient<T: Real>(_ r: Tensor, _ shape: [Int], _: T.Type) throws -> Tensor {
         let m = outputs
+        if T.self == Float.self, let conv = oneDNN(backward: true) {
+            let dx = try Tensor.uninitialized(shape, .float32)
+            try conv.backwardData(r.pointer(Float.self), weights: weights.pointer(Float.self), into: dx.mutablePointer(Float.self),
+                                  accumulate: false)
+            return dx
+        }
         let dx = try Tensor.zeros(shape, T.precision)
         let rp = r.pointer(T.self)
         transposedProduct(cols: m, weights.pointer(T.self), into: dx.mutablePointer(T.self)) { rows, s in
@@ -204,8 +231,16 @@ struct AffineMap {
         // The tensors stay alive in `matrices` for the whole pass.
         let wp = weights.pointer(T.self)
         let pointers = maps.map { row in row.map { map in matrices[map]?.pointer(T.self) ?? wp } }
-        withExtendedLifetime(matrices) {
-            stackedProducts(r, x, z, into: result, rule: rule, halves: halves, matrices: pointers)
+        let ones = halves.contains { if case .receptiveField = $0.element { return true } else { return false } }
+        if T.self == Float.self, !ones, let conv = oneDNN(backward: true) {
+            let floats = pointers.map { row in row.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) } }
+            try withExtendedLifetime(matrices) {
+                try oneDNNProducts(conv, r, x, z, into: result, rule: rule, halves: halves, matrices: floats)
+            }
+        } else {
+            withExtendedLifetime(matrices) {
+                stackedProducts(r, x, z, into: result, rule: rule, halves: halves, matrices: pointers)
+            }
         }
         if halves.count == 1 { weightByHalf(halves[0].element, x, result, T.self) }
         return result
