@@ -49,9 +49,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 5   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 6   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.5.0"
+#define LRP_VERSION_STRING "1.6.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -460,6 +460,43 @@ lrp_status lrp_train(lrp_model *model, const double *x, int32_t x_rank, const in
 /** Accuracy (agreement of the row-wise argmax) and l1 loss Σ|Ypred − Y| / N of the model on (x, y). */
 lrp_status lrp_evaluate(lrp_model *model, const double *x, int32_t x_rank, const int64_t *x_shape,
                         const double *y, int32_t y_rank, const int64_t *y_shape, double *accuracy, double *loss);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Evaluating explanations (spec/evaluation.md)
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** Options of lrp_perturbation; lrp_perturbation_options_init fills the defaults. */
+typedef struct lrp_perturbation_options {
+    int64_t size;              /* sizeof(lrp_perturbation_options), set by lrp_perturbation_options_init */
+    int64_t region;            /* 9: the side k of the k×k regions in pixels (1: pixel flipping) */
+    int64_t steps;             /* 100: L; steps·regions_per_step must not exceed the number of regions */
+    int64_t regions_per_step;  /* 1 */
+    const char *order;         /* NULL or "morf" (most relevant first), "lerf", "random" (seeded) */
+    const char *fill;          /* NULL or "uniform" (noise in [low, high]), "constant" (value), "mean" (the
+                                  image's per-channel mean), "invert" (the value times −1) */
+    double value;              /* the constant of "constant" */
+    double low, high;          /* bounds of "uniform"; NaN (the default): the batch's smallest / largest input */
+    uint64_t seed;             /* 0: seeds the random order and the noise */
+    int32_t probabilities;     /* 0: score the logits (the input of a final SoftMax), non-zero: the output */
+    int64_t batch_size;        /* perturbed inputs per forward pass; 0: 256, fewer for large inputs */
+} lrp_perturbation_options;
+
+/** Fills `options` with the defaults of spec/evaluation.md (and its size). */
+void lrp_perturbation_options_init(lrp_perturbation_options *options);
+
+/** Region perturbation (Samek et al. 2017): x is N×H×W×C, r its relevance (r_count N·H·W·C, or N·H·W pixel
+ *  relevance); regions are replaced step by step in the order the options give and the target class's score
+ *  recorded. targets: N class indices, or NULL for each sample's top class of the unperturbed input.
+ *  Writes curves[N·(L+1)] (row n: sample n's scores, column 0 unperturbed; curves_count must be N·(L+1)) and,
+ *  where not NULL, aopc[N] (1/(L+1)·Σ_k (s_0 − s_k) per sample), order[N·L·regions_per_step] (the regions in the
+ *  order replaced, numbered row by row), replacement[N·H·W·C] (the values perturbed pixels take) and scored[N]
+ *  (the class scored per sample); each count must be its size. All N·(L+1) inputs run through the model in
+ *  batches; the model's stored pass is kept. */
+lrp_status lrp_perturbation(lrp_model *model, const double *x, int32_t rank, const int64_t *shape, const double *r,
+                            int64_t r_count, const int32_t *targets, const lrp_perturbation_options *options,
+                            double *curves, int64_t curves_count, double *aopc, int64_t aopc_count, int32_t *order,
+                            int64_t order_count, double *replacement, int64_t replacement_count, int32_t *scored,
+                            int64_t scored_count);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)

@@ -54,6 +54,8 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_model_clean), type(of: LRPExports.lrp_model_clean))
     same(type(of: CLRPHeader.lrp_training_options_init), type(of: LRPExports.lrp_training_options_init))
     same(type(of: CLRPHeader.lrp_train), type(of: LRPExports.lrp_train))
+    same(type(of: CLRPHeader.lrp_perturbation_options_init), type(of: LRPExports.lrp_perturbation_options_init))
+    same(type(of: CLRPHeader.lrp_perturbation), type(of: LRPExports.lrp_perturbation))
     same(type(of: CLRPHeader.lrp_evaluate), type(of: LRPExports.lrp_evaluate))
     same(type(of: CLRPHeader.lrp_array_keys), type(of: LRPExports.lrp_array_keys))
     same(type(of: CLRPHeader.lrp_layer_kinds), type(of: LRPExports.lrp_layer_kinds))

@@ -12,10 +12,10 @@ from ._capi import library_path, version
 from .errors import (LRPArgumentError, LRPError, LRPFormatError, LRPIOError, LRPMemoryError, LRPShapeError,
                      LRPStateError, LRPUnsupportedError)
 from .model import Model
-from . import modules, model_io, data_io
+from . import modules, model_io, data_io, evaluate
 
-__version__ = "1.5.0"
+__version__ = "1.6.0"
 
-__all__ = ["Model", "modules", "model_io", "data_io", "version", "library_path", "LRPError", "LRPArgumentError",
+__all__ = ["Model", "modules", "model_io", "data_io", "evaluate", "version", "library_path", "LRPError", "LRPArgumentError",
            "LRPIOError", "LRPFormatError", "LRPShapeError", "LRPStateError", "LRPUnsupportedError",
            "LRPMemoryError"]

@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 5
+ABI_MINOR = 6
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -83,6 +83,13 @@ class TrainingResult(ctypes.Structure):
     """lrp_training_result."""
     _fields_ = [("best_iteration", c_int64), ("best_loss", c_double), ("best_accuracy", c_double),
                 ("iterations_run", c_int64)]
+
+
+class PerturbationOptions(ctypes.Structure):
+    """lrp_perturbation_options (fill with lrp_perturbation_options_init)."""
+    _fields_ = [("size", c_int64), ("region", c_int64), ("steps", c_int64), ("regions_per_step", c_int64),
+                ("order", c_char_p), ("fill", c_char_p), ("value", c_double), ("low", c_double), ("high", c_double),
+                ("seed", ctypes.c_uint64), ("probabilities", c_int32), ("batch_size", c_int64)]
 
 
 _doubles = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
@@ -150,6 +157,10 @@ _SIGNATURES = {
                             c_void_p, c_int32, c_void_p, POINTER(TrainingOptions), POINTER(TrainingResult)]),
     "lrp_evaluate": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int32, _int64s, POINTER(c_double),
                                POINTER(c_double)]),
+    "lrp_perturbation_options_init": (None, [POINTER(PerturbationOptions)]),
+    "lrp_perturbation": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int64, c_void_p,
+                                   POINTER(PerturbationOptions), _doubles, c_int64, c_void_p, c_int64, c_void_p, c_int64,
+                                   c_void_p, c_int64, c_void_p, c_int64]),
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),
@@ -177,7 +188,12 @@ lib.lrp_training_options_init(byref_options := ctypes.byref(_probe))
 if _probe.size != ctypes.sizeof(TrainingOptions):
     raise ImportError("lrp_training_options is %d bytes in %s but %d here" % (_probe.size, library_path,
                                                                               ctypes.sizeof(TrainingOptions)))
-del _probe, byref_options
+_probe_options = PerturbationOptions()
+lib.lrp_perturbation_options_init(ctypes.byref(_probe_options))
+if _probe_options.size != ctypes.sizeof(PerturbationOptions):
+    raise ImportError("lrp_perturbation_options is %d bytes in %s but %d here" % (_probe_options.size, library_path,
+                                                                                 ctypes.sizeof(PerturbationOptions)))
+del _probe, byref_options, _probe_options
 
 
 def check(status):

@@ -1,0 +1,151 @@
+"""Region perturbation against a slow implementation written from spec/evaluation.md: one image and one step
+at a time through the model, in numpy."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+import lrp
+from lrp import evaluate, model_io
+from lrp.errors import LRPError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL = os.path.join(os.path.dirname(os.path.dirname(HERE)), "models", "digits-cnn-sumpool.txt")
+
+
+@pytest.fixture(scope="module")
+def net():
+    return model_io.read(MODEL)
+
+
+@pytest.fixture(scope="module")
+def batch(net):
+    rng = np.random.RandomState(5)
+    x = rng.uniform(0, 1, size=(5, 8, 8, 1))
+    y = net.forward(x)
+    r = net.lrp(y * (y == y.max(axis=1, keepdims=True)), "epsilon", 0.01)
+    return x, r
+
+
+def logits(net, x):
+    """The input of the final SoftMax: the network without its last layer."""
+    y = x
+    for module in net.modules[:-1]:
+        y = module.forward(y)
+    return y
+
+
+def slow_curves(net, x, r, targets, k, steps, order, replacement, per_step, random_orders=None, probabilities=False):
+    """spec/evaluation.md, literally: scores per region, the order, then each step on one image."""
+    n, h, w, _ = x.shape
+    rows, cols = math.ceil(h / k), math.ceil(w / k)
+    pixel = r.sum(axis=-1) if r.ndim == 4 else r
+    score = (lambda v: net.forward(v)) if probabilities else (lambda v: logits(net, v))
+    curves = np.zeros((n, steps + 1))
+    chosen = []
+    for s in range(n):
+        regions = [pixel[s, i * k:(i + 1) * k, j * k:(j + 1) * k].sum() for i in range(rows) for j in range(cols)]
+        if order == "morf":
+            sequence = sorted(range(len(regions)), key=lambda a: (-regions[a], a))
+        elif order == "lerf":
+            sequence = sorted(range(len(regions)), key=lambda a: (regions[a], a))
+        else:
+            sequence = list(random_orders[s])
+        image = x[s].copy()
+        first = score(image[None])[0]
+        t = int(np.argmax(first)) if targets is None else targets[s]
+        chosen.append(t)
+        curves[s, 0] = first[t]
+        for step in range(1, steps + 1):
+            for index in sequence[(step - 1) * per_step:step * per_step]:
+                i, j = divmod(index, cols)
+                image[i * k:(i + 1) * k, j * k:(j + 1) * k, :] = replacement[s, i * k:(i + 1) * k, j * k:(j + 1) * k, :]
+            curves[s, step] = score(image[None])[0][t]
+    aopc = np.mean([np.mean(curves[s, 0] - curves[s]) for s in range(n)])
+    return curves, aopc, chosen
+
+
+def expected_replacement(x, fill, value):
+    if fill == "constant":
+        return np.full_like(x, value)
+    if fill == "mean":
+        return np.broadcast_to(x.mean(axis=(1, 2), keepdims=True), x.shape)
+    if fill == "invert":
+        return -x
+    raise AssertionError(fill)
+
+
+@pytest.mark.parametrize("order", ["morf", "lerf", "random"])
+@pytest.mark.parametrize("fill,value", [("uniform", None), ("uniform", (-2.0, 3.0)), ("constant", 0.25), ("mean", None),
+                                        ("invert", None)])
+@pytest.mark.parametrize("k,steps,per_step", [(2, 16, 1), (3, 4, 2), (1, 20, 3)])
+def test_curves_match_the_slow_loop(net, batch, order, fill, value, k, steps, per_step):
+    x, r = batch
+    res = evaluate.perturbation(net, x, r, region=k, steps=steps, order=order, fill=fill, value=value,
+                                regions_per_step=per_step, seed=3, batch_size=7)
+    if fill == "uniform":
+        low, high = value if value is not None else (x.min(), x.max())
+        assert res.replacement.min() >= low and res.replacement.max() <= high
+        assert abs(res.replacement.mean() - (low + high) / 2) < 0.1 * (high - low)
+        replacement = res.replacement
+    else:
+        replacement = expected_replacement(x, fill, value)
+        # The mean is a sum in another order: equal to the last bits, not bit for bit.
+        np.testing.assert_allclose(res.replacement, replacement, rtol=1e-15, atol=0)
+    if order == "random":
+        for row in res.order:
+            assert len(set(row.tolist())) == row.size
+    curves, aopc, chosen = slow_curves(net, x, r, None, k, steps, order, replacement, per_step, res.order)
+    np.testing.assert_allclose(res.curves, curves, rtol=1e-12, atol=1e-12)
+    assert res.aopc == pytest.approx(aopc, rel=1e-12, abs=1e-14)
+    assert res.targets.tolist() == chosen
+    assert res.curves.shape == (x.shape[0], steps + 1)
+
+
+def test_targets_pixel_relevance_and_probabilities(net, batch):
+    x, r = batch
+    targets = [3, 1, 4, 1, 5]
+    res = evaluate.perturbation(net, x, r.sum(axis=-1), targets=targets, region=2, steps=10, fill="constant", value=0,
+                                probabilities=True)
+    curves, aopc, _ = slow_curves(net, x, r, targets, 2, 10, "morf", np.zeros_like(x), 1, probabilities=True)
+    np.testing.assert_allclose(res.curves, curves, rtol=1e-12, atol=1e-15)
+    assert res.targets.tolist() == targets
+
+
+def test_seeds_and_the_stored_pass(net, batch):
+    x, r = batch
+    y = net.forward(x[:2])
+    a = evaluate.perturbation(net, x, r, region=2, steps=8, order="random", seed=1)
+    b = evaluate.perturbation(net, x, r, region=2, steps=8, order="random", seed=1)
+    c = evaluate.perturbation(net, x, r, region=2, steps=8, order="random", seed=2)
+    np.testing.assert_array_equal(a.curves, b.curves)
+    np.testing.assert_array_equal(a.order, b.order)
+    assert not np.array_equal(a.order, c.order) and not np.array_equal(a.replacement, c.replacement)
+    # The model's own stored pass (for relevance) is the one before.
+    np.testing.assert_array_equal(net._model.forward_output(), y)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(region=9), "region side 9"),
+    (dict(region=2, steps=17), "17 steps"),
+    (dict(region=2, steps=6, regions_per_step=3), "6 steps of 3"),
+    (dict(region=2, steps=4, order="best"), "unknown order"),
+    (dict(region=2, steps=4, fill="noise"), "unknown fill"),
+    (dict(region=2, steps=4, targets=[0, 1]), "2 targets for 5 samples"),
+    (dict(region=2, steps=4, targets=[0, 1, 2, 3, 10]), "target 10 of sample 4"),
+])
+def test_errors_name_the_problem(net, batch, kwargs, message):
+    x, r = batch
+    with pytest.raises(LRPError, match=message):
+        evaluate.perturbation(net, x, r, **kwargs)
+
+
+def test_shapes_are_checked(net, batch):
+    x, r = batch
+    with pytest.raises(LRPError, match="N×H×W×C"):
+        evaluate.perturbation(net, x.reshape(5, 64), r, region=2, steps=4)
+    with pytest.raises(LRPError, match="r has 640 values"):
+        evaluate.perturbation(net, x, np.zeros((5, 8, 8, 2)), region=2, steps=4)
+    assert isinstance(lrp.evaluate.perturbation(net, x, r, region=4, steps=2), evaluate.Perturbation)
