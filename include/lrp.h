@@ -498,6 +498,18 @@ lrp_status lrp_perturbation(lrp_model *model, const double *x, int32_t rank, con
                             int64_t order_count, double *replacement, int64_t replacement_count, int32_t *scored,
                             int64_t scored_count);
 
+/** Masked flipping (VisLRPDesigner 2.4): the pixels of x (N×H×W×C) where mask (mask_count N·H·W, or H·W: one
+ *  mask for every sample; non-zero flips) is set are replaced in all channels as options->fill says — NULL
+ *  options or fill: "invert" (×−1); value, low, high and seed as for lrp_perturbation; no other field is read.
+ *  Writes before[N·classes] and after[N·classes] (the model's outputs for x and for the flipped x;
+ *  output_count must be N·classes), and where not NULL top_before[N·top] and top_after[N·top] (each sample's
+ *  `top` best classes, best first, ties to the lower class; top_count must be N·top, 1 ≤ top ≤ classes) and
+ *  flipped[N·H·W·C]. The model's stored pass is kept. */
+lrp_status lrp_flip(lrp_model *model, const double *x, int32_t rank, const int64_t *shape, const uint8_t *mask,
+                    int64_t mask_count, const lrp_perturbation_options *options, int32_t top, double *before,
+                    double *after, int64_t output_count, int32_t *top_before, int32_t *top_after, int64_t top_count,
+                    double *flipped, int64_t flipped_count);
+
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */

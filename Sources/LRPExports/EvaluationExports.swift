@@ -2,7 +2,7 @@ import CLRPHeader
 import Glibc
 import LRP
 
-// The evaluation functions of include/lrp.h: region perturbation.
+// The evaluation functions of include/lrp.h: region perturbation and masked flipping.
 
 @_cdecl("lrp_perturbation_options_init")
 public func lrp_perturbation_options_init(_ options: UnsafeMutablePointer<lrp_perturbation_options>?) {
@@ -14,14 +14,26 @@ public func lrp_perturbation_options_init(_ options: UnsafeMutablePointer<lrp_pe
         seed: d.seed, probabilities: 0, batch_size: 0)
 }
 
-/// The Swift options for a caller's struct (NULL: the defaults), checked.
-private func perturbation(_ pointer: UnsafePointer<lrp_perturbation_options>?) throws -> RegionPerturbation {
-    var p = RegionPerturbation()
-    guard let pointer else { return p }
+/// A caller's options struct, its size checked (nil for NULL).
+private func checked(_ pointer: UnsafePointer<lrp_perturbation_options>?) throws -> lrp_perturbation_options? {
+    guard let pointer else { return nil }
     let c = pointer.pointee
     guard c.size == Int64(MemoryLayout<lrp_perturbation_options>.size) else {
         throw LRPError.argument("options.size is \(c.size), expected \(MemoryLayout<lrp_perturbation_options>.size): initialize options with lrp_perturbation_options_init")
     }
+    return c
+}
+
+/// The fill an options struct names (`fallback` when it names none).
+private func fill(_ c: lrp_perturbation_options, default fallback: String) throws -> RegionPerturbation.Fill {
+    try RegionPerturbation.Fill(name: optionalString(c.fill) ?? fallback, value: c.value,
+                                low: c.low.isNaN ? nil : c.low, high: c.high.isNaN ? nil : c.high)
+}
+
+/// The Swift options for a caller's struct (NULL: the defaults), checked.
+private func perturbation(_ pointer: UnsafePointer<lrp_perturbation_options>?) throws -> RegionPerturbation {
+    var p = RegionPerturbation()
+    guard let c = try checked(pointer) else { return p }
     func int(_ v: Int64, _ name: String) throws -> Int {
         guard v >= 0, v <= Int64(Int32.max) else { throw LRPError.argument("options.\(name) is \(v)") }
         return Int(v)
@@ -35,8 +47,7 @@ private func perturbation(_ pointer: UnsafePointer<lrp_perturbation_options>?) t
         }
         p.order = order
     }
-    p.fill = try RegionPerturbation.Fill(name: optionalString(c.fill) ?? "uniform", value: c.value,
-                                         low: c.low.isNaN ? nil : c.low, high: c.high.isNaN ? nil : c.high)
+    p.fill = try fill(c, default: "uniform")
     p.seed = c.seed
     p.probabilities = c.probabilities != 0
     let batch = try int(c.batch_size, "batch_size")
@@ -82,6 +93,44 @@ public func lrp_perturbation(_ model: OpaquePointer?, _ x: UnsafePointer<Double>
         }
         if let replacement { copy(result.replacement, to: replacement) }
         if let scored { for (i, t) in result.targets.enumerated() { scored[i] = Int32(t) } }
+    }
+}
+
+@_cdecl("lrp_flip")
+public func lrp_flip(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                     _ mask: UnsafePointer<UInt8>?, _ maskCount: Int64, _ options: UnsafePointer<lrp_perturbation_options>?,
+                     _ top: Int32, _ before: UnsafeMutablePointer<Double>?, _ after: UnsafeMutablePointer<Double>?,
+                     _ outputCount: Int64, _ topBefore: UnsafeMutablePointer<Int32>?, _ topAfter: UnsafeMutablePointer<Int32>?,
+                     _ topCount: Int64, _ flipped: UnsafeMutablePointer<Double>?, _ flippedCount: Int64) -> lrp_status {
+    guarded("lrp_flip", model: model) { handle in
+        var settings = MaskedFlipping()
+        if let c = try checked(options) {
+            settings.fill = try fill(c, default: "invert")
+            settings.seed = c.seed
+        }
+        let batch = try input(x, rank, dims)
+        guard batch.rank == 4 else { throw LRPError.shape("x must be N×H×W×C (rank 4), got rank \(batch.rank)") }
+        let (n, pixels) = (batch.shape[0], batch.shape[1] * batch.shape[2])
+        guard maskCount == Int64(n * pixels) || maskCount == Int64(pixels) else {
+            throw LRPError.shape("mask_count is \(maskCount); images of \(batch.shape[1])×\(batch.shape[2]) need \(pixels) (one mask for all) or \(n * pixels)")
+        }
+        let m = try required(mask, "mask")
+        let flags = (0..<Int(maskCount)).map { m[$0] != 0 }
+        let classes = try Shape.count(try handle.model.outputShape(for: batch.shape)) / Swift.max(1, n)
+        guard top >= 1, Int(top) <= classes else { throw LRPError.argument("top is \(top); the model has \(classes) classes") }
+        settings.top = Int(top)
+        let (b, a) = (try required(before, "before"), try required(after, "after"))
+        try exact(outputCount, n * classes, "output_count")
+        if topBefore != nil || topAfter != nil { try exact(topCount, n * Int(top), "top_count") }
+        if flipped != nil { try exact(flippedCount, batch.count, "flipped_count") }
+        let result = try settings.run(handle.model, inputs: batch, mask: flags)
+        copy(result.before, to: b)
+        copy(result.after, to: a)
+        for (list, out) in [(result.topBefore, topBefore), (result.topAfter, topAfter)] {
+            guard let out else { continue }
+            for (s, row) in list.enumerated() { for (i, c) in row.enumerated() { out[s * Int(top) + i] = Int32(c) } }
+        }
+        if let flipped { copy(result.flipped, to: flipped) }
     }
 }
 

@@ -56,6 +56,7 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_train), type(of: LRPExports.lrp_train))
     same(type(of: CLRPHeader.lrp_perturbation_options_init), type(of: LRPExports.lrp_perturbation_options_init))
     same(type(of: CLRPHeader.lrp_perturbation), type(of: LRPExports.lrp_perturbation))
+    same(type(of: CLRPHeader.lrp_flip), type(of: LRPExports.lrp_flip))
     same(type(of: CLRPHeader.lrp_evaluate), type(of: LRPExports.lrp_evaluate))
     same(type(of: CLRPHeader.lrp_array_keys), type(of: LRPExports.lrp_array_keys))
     same(type(of: CLRPHeader.lrp_layer_kinds), type(of: LRPExports.lrp_layer_kinds))

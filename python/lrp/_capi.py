@@ -161,6 +161,8 @@ _SIGNATURES = {
     "lrp_perturbation": (_status, [_handle, _doubles, c_int32, _int64s, _doubles, c_int64, c_void_p,
                                    POINTER(PerturbationOptions), _doubles, c_int64, c_void_p, c_int64, c_void_p, c_int64,
                                    c_void_p, c_int64, c_void_p, c_int64]),
+    "lrp_flip": (_status, [_handle, _doubles, c_int32, _int64s, c_void_p, c_int64, POINTER(PerturbationOptions), c_int32,
+                           _doubles, _doubles, c_int64, c_void_p, c_void_p, c_int64, c_void_p, c_int64]),
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),

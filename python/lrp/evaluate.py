@@ -16,7 +16,7 @@ from . import _capi
 from ._capi import PerturbationOptions, check, integer, lib, text
 from .errors import LRPArgumentError
 
-__all__ = ["perturbation", "Perturbation"]
+__all__ = ["perturbation", "Perturbation", "flip", "Flip"]
 
 
 class Perturbation:
@@ -40,12 +40,73 @@ class Perturbation:
         return "Perturbation(%d samples, %d steps, AOPC %.6g)" % (self.curves.shape[0], self.curves.shape[1] - 1, self.aopc)
 
 
+class Flip:
+    """The result of `flip`: the model's outputs `before` and `after` (N×classes), each sample's `top` classes
+    `top_before` and `top_after` (N×top, best first) and the flipped inputs `X`."""
+
+    def __init__(self, before, after, top_before, top_after, flipped):
+        self.before, self.after = before, after
+        self.top_before, self.top_after = top_before, top_after
+        self.X = flipped
+
+    def __repr__(self):
+        changed = int(np.sum(self.top_before[:, 0] != self.top_after[:, 0]))
+        return "Flip(%d samples, top class changed for %d)" % (self.before.shape[0], changed)
+
+
 def _model(nn):
     """The lrp.Model behind `nn` (a Model, or a toolbox-style network holding one)."""
     model = getattr(nn, "_model", nn)
     if not hasattr(model, "_handle"):
         raise LRPArgumentError("expected a model of the lrp package, got %r" % (type(nn).__name__,), 1)
     return model
+
+
+def _fill_options(options, fill, value):
+    """Sets fill, value and the uniform bounds of a PerturbationOptions."""
+    options.fill = text(fill)
+    if fill == "constant":
+        if value is None:
+            raise LRPArgumentError("fill='constant' needs a value", 1)
+        options.value = float(value)
+    elif fill == "uniform" and value is not None:
+        try:
+            low, high = value
+        except (TypeError, ValueError):
+            raise LRPArgumentError("fill='uniform' takes value=(low, high), got %r" % (value,), 1) from None
+        options.low, options.high = float(low), float(high)
+
+
+def _address(array):
+    return array.ctypes.data_as(ctypes.c_void_p)
+
+
+def flip(nn, X, mask, fill="invert", value=None, top=5, seed=0):
+    """Masked flipping (VisLRPDesigner 2.4): the pixels of X (N×H×W×C) where `mask` (N×H×W, or H×W for every
+    sample; true flips) is set are replaced in all channels — 'invert' (×−1), 'constant' (`value`), 'mean' or
+    'uniform' (`value` = (low, high)) — and the model's outputs and `top` classes before and after returned."""
+    model = _model(nn)
+    x = np.ascontiguousarray(X, dtype=np.float64)
+    if x.ndim != 4:
+        raise LRPArgumentError("X must be N×H×W×C, got shape %s" % (x.shape,), 1)
+    flags = np.ascontiguousarray(np.asarray(mask).astype(bool), dtype=np.uint8)
+    if flags.shape not in (x.shape[:3], x.shape[1:3]):
+        raise LRPArgumentError("mask of shape %s does not fit images %s (give N×H×W or H×W)" % (flags.shape, x.shape), 1)
+    options = PerturbationOptions()
+    lib.lrp_perturbation_options_init(ctypes.byref(options))
+    _fill_options(options, fill, value)
+    options.seed = integer(seed, "seed", (0, (1 << 64) - 1))
+    k = integer(top, "top")
+    classes = int(np.prod(model.output_shape(x.shape))) // max(1, x.shape[0])
+    before = np.empty((x.shape[0], classes))
+    after = np.empty_like(before)
+    top_before = np.empty((x.shape[0], max(k, 0)), dtype=np.int32)
+    top_after = np.empty_like(top_before)
+    flipped = np.empty_like(x)
+    check(lib.lrp_flip(model._handle, x, x.ndim, _capi.shape_of(x), _address(flags), flags.size, ctypes.byref(options),
+                       k, before, after, before.size, _address(top_before), _address(top_after), top_before.size,
+                       _address(flipped), flipped.size))
+    return Flip(before, after, top_before.astype(np.int64), top_after.astype(np.int64), flipped)
 
 
 def perturbation(nn, X, R, targets=None, region=9, steps=100, order="morf", fill="uniform", value=None,
@@ -68,17 +129,7 @@ def perturbation(nn, X, R, targets=None, region=9, steps=100, order="morf", fill
     options.steps = integer(steps, "steps", _capi.INT64)
     options.regions_per_step = integer(regions_per_step, "regions_per_step", _capi.INT64)
     options.order = text(order)
-    options.fill = text(fill)
-    if fill == "constant":
-        if value is None:
-            raise LRPArgumentError("fill='constant' needs a value", 1)
-        options.value = float(value)
-    elif fill == "uniform" and value is not None:
-        try:
-            low, high = value
-        except (TypeError, ValueError):
-            raise LRPArgumentError("fill='uniform' takes value=(low, high), got %r" % (value,), 1) from None
-        options.low, options.high = float(low), float(high)
+    _fill_options(options, fill, value)
     options.seed = integer(seed, "seed", (0, (1 << 64) - 1))
     options.probabilities = 1 if probabilities else 0
     options.batch_size = 0 if batch_size is None else integer(batch_size, "batch_size", (1, (1 << 31) - 1))
@@ -96,10 +147,7 @@ def perturbation(nn, X, R, targets=None, region=9, steps=100, order="morf", fill
     order_out = np.empty((n, steps * regions_per_step), dtype=np.int32)
     replacement = np.empty(x.shape, dtype=np.float64)
     scored = np.empty(n, dtype=np.int32)
-
-    def address(array):
-        return array.ctypes.data_as(ctypes.c_void_p)
-
+    address = _address
     check(lib.lrp_perturbation(model._handle, x, x.ndim, _capi.shape_of(x), r, r.size, target_pointer,
                                ctypes.byref(options), curves, curves.size, address(aopc), aopc.size, address(order_out),
                                order_out.size, address(replacement), replacement.size, address(scored), scored.size))

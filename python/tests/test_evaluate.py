@@ -149,3 +149,32 @@ def test_shapes_are_checked(net, batch):
     with pytest.raises(LRPError, match="r has 640 values"):
         evaluate.perturbation(net, x, np.zeros((5, 8, 8, 2)), region=2, steps=4)
     assert isinstance(lrp.evaluate.perturbation(net, x, r, region=4, steps=2), evaluate.Perturbation)
+
+
+def test_flip_against_numpy(net, batch):
+    x, r = batch
+    mask = r.sum(axis=-1) > np.quantile(r.sum(axis=-1), 0.8, axis=(1, 2), keepdims=True)
+    res = evaluate.flip(net, x, mask, top=3)
+    expected = np.where(mask[..., None], -x, x)
+    np.testing.assert_array_equal(res.X, expected)
+    np.testing.assert_array_equal(res.before, net.forward(x))
+    np.testing.assert_array_equal(res.after, net.forward(expected))
+    for s in range(x.shape[0]):
+        assert res.top_after[s].tolist() == sorted(range(10), key=lambda c: (-res.after[s, c], c))[:3]
+        assert res.top_before[s].tolist() == sorted(range(10), key=lambda c: (-res.before[s, c], c))[:3]
+    # One H×W mask for every sample, and another fill.
+    shared = np.zeros((8, 8), dtype=bool)
+    shared[2:5, 1:7] = True
+    res = evaluate.flip(net, x, shared, fill="constant", value=0.5, top=1)
+    np.testing.assert_array_equal(res.X, np.where(shared[None, :, :, None], 0.5, x))
+    # Nothing masked changes nothing.
+    res = evaluate.flip(net, x, np.zeros((5, 8, 8)))
+    np.testing.assert_array_equal(res.before, res.after)
+
+
+def test_flip_errors(net, batch):
+    x, _ = batch
+    with pytest.raises(LRPError, match="mask of shape"):
+        evaluate.flip(net, x, np.zeros((5, 7, 8)))
+    with pytest.raises(LRPError, match="top is 11"):
+        evaluate.flip(net, x, np.zeros((8, 8)), top=11)

@@ -147,7 +147,7 @@ public struct RegionPerturbation: Sendable {
                 orders.append(Array(sorted.prefix(needed)))
             }
         }
-        let replacement = try replacementValues(xd, shape: x.shape)
+        let replacement = try fill.values(replacing: xd, shape: x.shape, seed: seed)
         // The unperturbed scores give the targets when none are given.
         let first = try Self.scores(model, try Tensor(shape: x.shape, data: xd), probabilities: probabilities)
         let classes = first.count / Swift.max(1, n)
@@ -207,10 +207,26 @@ public struct RegionPerturbation: Sendable {
                       replacement: try Tensor(shape: x.shape, data: replacement))
     }
 
-    /// The values that replace each input value when its region is perturbed.
-    private func replacementValues(_ x: [Double], shape: [Int]) throws -> [Double] {
+    /// The model's scores for `x` (N×classes, row-major): the logits — the input of a final SoftMax layer — or,
+    /// with `probabilities`, the model's output.
+    static func scores(_ model: any Network, _ x: Tensor, probabilities: Bool) throws -> [Double] {
+        let pass = try model.forward(x)
+        let output = model.outputIndex
+        var y = pass.output
+        if !probabilities, model.header(of: output) == "SoftMax", let trace = pass.traces[output] {
+            y = trace.input
+        }
+        guard let y else { throw LRPError.state("the forward pass gave no output") }
+        guard y.rank >= 2 || y.rank == 1 else { throw LRPError.shape("the model's output has no batch axis") }
+        return y.data
+    }
+}
+
+extension RegionPerturbation.Fill {
+    /// The values that replace each value of `x` (N×H×W×C) where it is perturbed.
+    func values(replacing x: [Double], shape: [Int], seed: UInt64) throws -> [Double] {
         let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
-        switch fill {
+        switch self {
         case .constant(let v):
             return [Double](repeating: v, count: x.count)
         case .invert:
@@ -232,20 +248,6 @@ public struct RegionPerturbation: Sendable {
             var random = SampleRandom(seed: seed ^ 0x5851_F42D_4C95_7F2D)
             return (0..<x.count).map { _ in lo + (hi - lo) * random.unit() }
         }
-    }
-
-    /// The model's scores for `x` (N×classes, row-major): the logits — the input of a final SoftMax layer — or,
-    /// with `probabilities`, the model's output.
-    static func scores(_ model: any Network, _ x: Tensor, probabilities: Bool) throws -> [Double] {
-        let pass = try model.forward(x)
-        let output = model.outputIndex
-        var y = pass.output
-        if !probabilities, model.header(of: output) == "SoftMax", let trace = pass.traces[output] {
-            y = trace.input
-        }
-        guard let y else { throw LRPError.state("the forward pass gave no output") }
-        guard y.rank >= 2 || y.rank == 1 else { throw LRPError.shape("the model's output has no batch axis") }
-        return y.data
     }
 }
 
