@@ -510,6 +510,18 @@ lrp_status lrp_flip(lrp_model *model, const double *x, int32_t rank, const int64
                     double *after, int64_t output_count, int32_t *top_before, int32_t *top_after, int64_t top_count,
                     double *flipped, int64_t flipped_count);
 
+/** Localization scores (Kohlbrenner et al. 2020, spec/evaluation.md) of relevance r — N×H×W×C (rank 4) or pixel
+ *  relevance N×H×W (rank 3), read in place — against boxes: box_count rows of five values (sample, top, left,
+ *  bottom, right) in pixels, bottom and right exclusive; every sample needs at least one box and several are
+ *  united. With R⁺ = max(Σ_c r, 0), writes where not NULL mu[N] = Σ_inside R⁺ / Σ R⁺ (NaN without positive
+ *  relevance), mu_w[N] = μ · S_tot / S_in and inside[N] = S_in / S_tot (the uniform attribution's μ); count
+ *  must be N. A box that is empty, outside the image or of no sample is an error naming it. */
+lrp_status lrp_localization(const double *r, int32_t rank, const int64_t *shape, const int64_t *boxes, int64_t box_count,
+                            double *mu, double *mu_w, double *inside, int64_t count);
+/** lrp_localization for float relevance. */
+lrp_status lrp_localization_f32(const float *r, int32_t rank, const int64_t *shape, const int64_t *boxes,
+                                int64_t box_count, double *mu, double *mu_w, double *inside, int64_t count);
+
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */

@@ -2,7 +2,7 @@ import CLRPHeader
 import Glibc
 import LRP
 
-// The evaluation functions of include/lrp.h: region perturbation and masked flipping.
+// The evaluation functions of include/lrp.h: region perturbation, masked flipping and localization.
 
 @_cdecl("lrp_perturbation_options_init")
 public func lrp_perturbation_options_init(_ options: UnsafeMutablePointer<lrp_perturbation_options>?) {
@@ -131,6 +131,53 @@ public func lrp_flip(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ ran
             for (s, row) in list.enumerated() { for (i, c) in row.enumerated() { out[s * Int(top) + i] = Int32(c) } }
         }
         if let flipped { copy(result.flipped, to: flipped) }
+    }
+}
+
+@_cdecl("lrp_localization")
+public func lrp_localization(_ r: UnsafePointer<Double>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                             _ boxes: UnsafePointer<Int64>?, _ boxCount: Int64, _ mu: UnsafeMutablePointer<Double>?,
+                             _ muW: UnsafeMutablePointer<Double>?, _ inside: UnsafeMutablePointer<Double>?, _ count: Int64) -> lrp_status {
+    localization("lrp_localization", r, rank, dims, boxes, boxCount, mu, muW, inside, count)
+}
+
+@_cdecl("lrp_localization_f32")
+public func lrp_localization_f32(_ r: UnsafePointer<Float>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                                 _ boxes: UnsafePointer<Int64>?, _ boxCount: Int64, _ mu: UnsafeMutablePointer<Double>?,
+                                 _ muW: UnsafeMutablePointer<Double>?, _ inside: UnsafeMutablePointer<Double>?,
+                                 _ count: Int64) -> lrp_status {
+    localization("lrp_localization_f32", r, rank, dims, boxes, boxCount, mu, muW, inside, count)
+}
+
+/// lrp_localization and lrp_localization_f32 (relevance of T).
+private func localization<T: Real>(_ function: StaticString, _ r: UnsafePointer<T>?, _ rank: Int32, _ dims: UnsafePointer<Int64>?,
+                                   _ boxes: UnsafePointer<Int64>?, _ boxCount: Int64, _ mu: UnsafeMutablePointer<Double>?,
+                                   _ muW: UnsafeMutablePointer<Double>?, _ inside: UnsafeMutablePointer<Double>?,
+                                   _ count: Int64) -> lrp_status {
+    guarded(function) {
+        guard rank == 3 || rank == 4 else { throw LRPError.argument("r must be N×H×W×C or N×H×W (rank 4 or 3), got rank \(rank)") }
+        let (relevanceShape, total) = try shape(rank, dims, "r")
+        let values = UnsafeBufferPointer(start: try required(r, "r"), count: total)
+        let n = relevanceShape[0]
+        guard boxCount >= 1, boxCount <= Int64(Int32.max) else { throw LRPError.argument("box_count is \(boxCount)") }
+        let rows = try required(boxes, "boxes")
+        var perSample = [[Localization.Box]](repeating: [], count: n)
+        for b in 0..<Int(boxCount) {
+            let sample = rows[b * 5]
+            guard sample >= 0, sample < Int64(n) else { throw LRPError.argument("box \(b) names sample \(sample); there are \(n)") }
+            let v = (1...4).map { rows[b * 5 + $0] }
+            guard v.allSatisfy({ $0 >= 0 && $0 <= Int64(Int32.max) }) else {
+                throw LRPError.argument("box \(b) of sample \(sample) has coordinates \(v) outside the image")
+            }
+            perSample[Int(sample)].append(Localization.Box(top: Int(v[0]), left: Int(v[1]), bottom: Int(v[2]), right: Int(v[3])))
+        }
+        try exact(count, n, "count")
+        let scores = try Localization.scores(values, shape: relevanceShape, boxes: perSample)
+        for (i, score) in scores.enumerated() {
+            mu?[i] = score.mu
+            muW?[i] = score.weightedMu
+            inside?[i] = score.insideFraction
+        }
     }
 }
 

@@ -57,6 +57,8 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_perturbation_options_init), type(of: LRPExports.lrp_perturbation_options_init))
     same(type(of: CLRPHeader.lrp_perturbation), type(of: LRPExports.lrp_perturbation))
     same(type(of: CLRPHeader.lrp_flip), type(of: LRPExports.lrp_flip))
+    same(type(of: CLRPHeader.lrp_localization), type(of: LRPExports.lrp_localization))
+    same(type(of: CLRPHeader.lrp_localization_f32), type(of: LRPExports.lrp_localization_f32))
     same(type(of: CLRPHeader.lrp_evaluate), type(of: LRPExports.lrp_evaluate))
     same(type(of: CLRPHeader.lrp_array_keys), type(of: LRPExports.lrp_array_keys))
     same(type(of: CLRPHeader.lrp_layer_kinds), type(of: LRPExports.lrp_layer_kinds))

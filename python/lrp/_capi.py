@@ -163,6 +163,8 @@ _SIGNATURES = {
                                    c_void_p, c_int64, c_void_p, c_int64]),
     "lrp_flip": (_status, [_handle, _doubles, c_int32, _int64s, c_void_p, c_int64, POINTER(PerturbationOptions), c_int32,
                            _doubles, _doubles, c_int64, c_void_p, c_void_p, c_int64, c_void_p, c_int64]),
+    "lrp_localization": (_status, [_doubles, c_int32, _int64s, _int64s, c_int64, _doubles, _doubles, _doubles, c_int64]),
+    "lrp_localization_f32": (_status, [_floats, c_int32, _int64s, _int64s, c_int64, _doubles, _doubles, _doubles, c_int64]),
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),

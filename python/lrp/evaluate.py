@@ -16,7 +16,7 @@ from . import _capi
 from ._capi import PerturbationOptions, check, integer, lib, text
 from .errors import LRPArgumentError
 
-__all__ = ["perturbation", "Perturbation", "flip", "Flip"]
+__all__ = ["perturbation", "Perturbation", "flip", "Flip", "localization", "Localization", "LocalizationStatistics"]
 
 
 class Perturbation:
@@ -152,3 +152,143 @@ def perturbation(nn, X, R, targets=None, region=9, steps=100, order="morf", fill
                                ctypes.byref(options), curves, curves.size, address(aopc), aopc.size, address(order_out),
                                order_out.size, address(replacement), replacement.size, address(scored), scored.size))
     return Perturbation(curves, aopc, scored.astype(np.int64), order_out, replacement)
+
+
+class LocalizationStatistics:
+    """Sums over a data set of localization scores (spec/evaluation.md), additive: `a.merge(b)` gives exactly the
+    statistics of both sets, so disjoint batches or machines combine. Means leave out samples without positive
+    relevance (μ = NaN; counted in `undefined`)."""
+
+    BINS = 100
+
+    def __init__(self):
+        self.count = 0
+        self.undefined = 0
+        self.sum_mu = 0.0
+        self.sum_mu_w = 0.0
+        self.sum_inside = 0.0
+        self.sum_mu_25, self.count_25 = 0.0, 0
+        self.sum_mu_50, self.count_50 = 0.0, 0
+        self.bin_sums = np.zeros(self.BINS)
+        self.bin_counts = np.zeros(self.BINS, dtype=np.int64)
+
+    @classmethod
+    def of(cls, mu, mu_w, inside):
+        """The statistics of per-sample scores."""
+        s = cls()
+        mu, mu_w, inside = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (mu, mu_w, inside))
+        defined = ~np.isnan(mu)
+        s.undefined = int(np.sum(~defined))
+        s.count = int(np.sum(defined))
+        s.sum_mu = float(np.sum(mu[defined]))
+        s.sum_mu_w = float(np.sum(mu_w[defined]))
+        s.sum_inside = float(np.sum(inside[defined]))
+        small, half = defined & (inside <= 0.25), defined & (inside <= 0.5)
+        s.sum_mu_25, s.count_25 = float(np.sum(mu[small])), int(np.sum(small))
+        s.sum_mu_50, s.count_50 = float(np.sum(mu[half])), int(np.sum(half))
+        bins = np.minimum((inside[defined] * cls.BINS).astype(np.int64), cls.BINS - 1)
+        s.bin_sums = np.bincount(bins, weights=mu[defined], minlength=cls.BINS)
+        s.bin_counts = np.bincount(bins, minlength=cls.BINS)
+        return s
+
+    def merge(self, other):
+        """These statistics and `other`'s together (a new object)."""
+        out = LocalizationStatistics()
+        for name in ("count", "undefined", "sum_mu", "sum_mu_w", "sum_inside", "sum_mu_25", "count_25", "sum_mu_50",
+                     "count_50"):
+            setattr(out, name, getattr(self, name) + getattr(other, name))
+        out.bin_sums = self.bin_sums + other.bin_sums
+        out.bin_counts = self.bin_counts + other.bin_counts
+        return out
+
+    @staticmethod
+    def _mean(total, count):
+        return total / count if count else float("nan")
+
+    @property
+    def mean_mu(self):
+        """Mean μ."""
+        return self._mean(self.sum_mu, self.count)
+
+    @property
+    def mean_mu_w(self):
+        """Mean μ_w."""
+        return self._mean(self.sum_mu_w, self.count)
+
+    @property
+    def mu_25(self):
+        """Mean μ over samples whose inside covers at most 25 % of the image (μ_≤0.25)."""
+        return self._mean(self.sum_mu_25, self.count_25)
+
+    @property
+    def mu_50(self):
+        """Mean μ over samples whose inside covers at most half of the image (μ_≤0.5)."""
+        return self._mean(self.sum_mu_50, self.count_50)
+
+    @property
+    def mu_by_size(self):
+        """Mean μ in each of 100 equal bins of S_in/S_tot (NaN where a bin is empty)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.bin_counts > 0, self.bin_sums / np.maximum(self.bin_counts, 1), np.nan)
+
+    @property
+    def uniform_mu(self):
+        """The uniform attribution's mean μ: the mean S_in/S_tot (its μ_w is 1)."""
+        return self._mean(self.sum_inside, self.count)
+
+    def __repr__(self):
+        return ("LocalizationStatistics(%d samples, %d undefined: mean μ %.4g, μ_w %.4g, μ≤0.25 %.4g, μ≤0.5 %.4g; "
+                "uniform μ %.4g)" % (self.count, self.undefined, self.mean_mu, self.mean_mu_w, self.mu_25, self.mu_50,
+                                     self.uniform_mu))
+
+
+class Localization:
+    """Per-sample localization scores `mu`, `mu_w` and `inside` (S_in/S_tot), and their `statistics`."""
+
+    def __init__(self, mu, mu_w, inside):
+        self.mu, self.mu_w, self.inside = mu, mu_w, inside
+        self.statistics = LocalizationStatistics.of(mu, mu_w, inside)
+
+    def __getattr__(self, name):
+        # mean_mu, mean_mu_w, mu_25, mu_50, mu_by_size, uniform_mu, undefined come from the statistics.
+        if name == "statistics":
+            raise AttributeError(name)
+        return getattr(self.statistics, name)
+
+    def __repr__(self):
+        return repr(self.statistics).replace("LocalizationStatistics", "Localization", 1)
+
+
+def _box_rows(boxes, n):
+    """The (sample, top, left, bottom, right) rows of per-sample boxes: a list of N entries, each one box
+    (top, left, bottom, right) or a k×4 array of boxes."""
+    try:
+        per_sample = [np.asarray(b, dtype=np.int64).reshape(-1, 4) for b in boxes]
+    except (TypeError, ValueError):
+        raise LRPArgumentError("boxes must hold, per sample, (top, left, bottom, right) boxes", 1) from None
+    if len(per_sample) != n:
+        raise LRPArgumentError("boxes for %d samples, the relevance has %d" % (len(per_sample), n), 1)
+    lengths = np.array([len(b) for b in per_sample], dtype=np.int64)
+    if np.any(lengths == 0):
+        raise LRPArgumentError("sample %d has no box" % int(np.argmax(lengths == 0)), 1)
+    rows = np.concatenate(per_sample, axis=0)
+    samples = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    return np.ascontiguousarray(np.column_stack([samples, rows]), dtype=np.int64)
+
+
+def localization(R, boxes):
+    """Kohlbrenner et al.'s μ and μ_w of relevance R (N×H×W×C or N×H×W) against `boxes` (per sample one
+    (top, left, bottom, right) box or a k×4 array of them; bottom/right exclusive; several are united)."""
+    r = np.asarray(R)
+    if r.dtype != np.float32:
+        r = np.ascontiguousarray(r, dtype=np.float64)
+    else:
+        r = np.ascontiguousarray(r)
+    if r.ndim not in (3, 4):
+        raise LRPArgumentError("R must be N×H×W×C or N×H×W, got shape %s" % (r.shape,), 1)
+    n = r.shape[0]
+    rows = _box_rows(boxes, n)
+    mu, mu_w, inside = np.empty(n), np.empty(n), np.empty(n)
+    function = lib.lrp_localization_f32 if r.dtype == np.float32 else lib.lrp_localization
+    check(function(r, r.ndim, _capi.shape_of(r), rows, rows.shape[0], mu, mu_w, inside, n))
+    return Localization(mu, mu_w, inside)

@@ -178,3 +178,61 @@ def test_flip_errors(net, batch):
         evaluate.flip(net, x, np.zeros((5, 7, 8)))
     with pytest.raises(LRPError, match="top is 11"):
         evaluate.flip(net, x, np.zeros((8, 8)), top=11)
+
+
+def slow_localization(r, boxes):
+    """spec/evaluation.md, pixel by pixel."""
+    pixel = r.sum(axis=-1) if r.ndim == 4 else r
+    out = []
+    for s in range(pixel.shape[0]):
+        h, w = pixel.shape[1:]
+        inside = np.zeros((h, w), dtype=bool)
+        for t, l, b, rr in np.asarray(boxes[s]).reshape(-1, 4):
+            inside[t:b, l:rr] = True
+        positive = np.maximum(pixel[s], 0)
+        total = positive.sum()
+        mu = positive[inside].sum() / total if total > 0 else np.nan
+        out.append((mu, mu * inside.size / inside.sum(), inside.sum() / inside.size))
+    return np.array(out)
+
+
+def test_localization_against_the_slow_loop():
+    rng = np.random.RandomState(2)
+    r = rng.normal(size=(6, 12, 10, 3))
+    r[4] = -np.abs(r[4])  # no positive relevance: NaN
+    boxes = [(0, 0, 12, 10),                                 # the whole image: μ = 1, μ_w = 1
+             (2, 3, 5, 9),
+             np.array([[1, 1, 4, 4], [3, 3, 8, 6]]),          # overlapping boxes are united
+             np.array([[0, 0, 2, 2], [10, 8, 12, 10], [0, 8, 3, 10]]),
+             (3, 3, 6, 6),
+             np.array([[5, 0, 6, 10], [0, 4, 12, 5]])]        # a cross
+    res = evaluate.localization(r, boxes)
+    want = slow_localization(r, boxes)
+    np.testing.assert_allclose(res.mu, want[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(res.mu_w, want[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(res.inside, want[:, 2], rtol=1e-15)
+    assert res.mu[0] == pytest.approx(1) and res.mu_w[0] == pytest.approx(1)
+    assert np.isnan(res.mu[4]) and res.undefined == 1
+    defined = ~np.isnan(want[:, 0])
+    assert res.mean_mu == pytest.approx(np.mean(want[defined, 0]))
+    assert res.mean_mu_w == pytest.approx(np.mean(want[defined, 1]))
+    small = defined & (want[:, 2] <= 0.25)
+    assert res.mu_25 == pytest.approx(np.mean(want[small, 0]))
+    assert res.uniform_mu == pytest.approx(np.mean(want[defined, 2]))
+    # Pixel relevance and float32 give the same; the statistics of two halves merge into those of the whole.
+    np.testing.assert_allclose(evaluate.localization(r.sum(axis=-1), boxes).mu, res.mu, rtol=1e-12)
+    np.testing.assert_allclose(evaluate.localization(r.astype(np.float32), boxes).mu, res.mu, rtol=1e-5)
+    halves = (evaluate.localization(r[:3], boxes[:3]).statistics.merge(evaluate.localization(r[3:], boxes[3:]).statistics))
+    assert halves.mean_mu == pytest.approx(res.mean_mu, rel=1e-14)
+    np.testing.assert_array_equal(halves.bin_counts, res.statistics.bin_counts)
+
+
+@pytest.mark.parametrize("boxes,message", [
+    ([(0, 0, 13, 10)] * 2, "box 0 of sample 0"),
+    ([(0, 0, 12, 10), (4, 4, 4, 6)], "box 0 of sample 1"),
+    ([(0, 0, 12, 10)], "boxes for 1 samples"),
+    ([(0, 0, 12, 10), np.zeros((0, 4))], "sample 1 has no box"),
+])
+def test_localization_errors(boxes, message):
+    with pytest.raises(LRPError, match=message):
+        evaluate.localization(np.ones((2, 12, 10)), boxes)
