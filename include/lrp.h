@@ -522,6 +522,32 @@ lrp_status lrp_localization(const double *r, int32_t rank, const int64_t *shape,
 lrp_status lrp_localization_f32(const float *r, int32_t rank, const int64_t *shape, const int64_t *boxes,
                                 int64_t box_count, double *mu, double *mu_w, double *inside, int64_t count);
 
+/* Neurons and channels (VisLRPDesigner 2.5, Concept Relevance Propagation). A channel of a layer is one entry of
+ * the last axis of its output: a unit of a Linear layer, a feature map of a convolution. These functions use the
+ * stored forward pass; r is the relevance of the model output (as for lrp_relevance; rule NULL: the presets). */
+
+/** Per sample and channel of `layer` (count = N·channels, row-major N×C), where not NULL: positive[] = Σ max(R_l, 0),
+ *  negative[] = Σ min(R_l, 0) over the channel's positions, with R_l the relevance at the layer's output, and
+ *  activation[] = Σ of the layer's output. One backward pass, from the output down to the layer. */
+lrp_status lrp_channel_statistics(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
+                                  int32_t layer, double *positive, double *negative, double *activation, int64_t count);
+
+/** Conditional relevance: for each of `sets` channel sets of `layer` (set k holds set_sizes[k] entries of
+ *  `channels`, the sets one after the other), the relevance at the model input that flows through those channels
+ *  only — R_l masked to them and propagated down (relevance passing the layer by on parallel branches of a graph
+ *  is left out). out[k·input count …] receives set k's; out_count must hold sets × the input's values. One
+ *  backward pass to the layer, then one per set. */
+lrp_status lrp_relevance_conditional(lrp_model *model, const double *r, int64_t r_count, const char *rule, double param,
+                                     int32_t layer, const int32_t *channels, const int32_t *set_sizes, int32_t sets,
+                                     double *out, int64_t out_count);
+
+/** A forward pass with the outputs of chosen channels set to 0: for i < layer_count, channel_counts[i] entries of
+ *  `channels` (the lists one after the other) of layer layers[i]; every later layer sees 0 there. Output as for
+ *  lrp_forward; the model and its stored pass are not changed. */
+lrp_status lrp_forward_ablated(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
+                               const int32_t *layers, const int32_t *channel_counts, const int32_t *channels,
+                               int32_t layer_count, double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)
  * ------------------------------------------------------------------------------------------------------ */

@@ -16,7 +16,8 @@ from . import _capi
 from ._capi import PerturbationOptions, check, integer, lib, text
 from .errors import LRPArgumentError
 
-__all__ = ["perturbation", "Perturbation", "flip", "Flip", "localization", "Localization", "LocalizationStatistics"]
+__all__ = ["perturbation", "Perturbation", "flip", "Flip", "localization", "Localization", "LocalizationStatistics",
+           "ChannelStatistics"]
 
 
 class Perturbation:
@@ -38,6 +39,31 @@ class Perturbation:
 
     def __repr__(self):
         return "Perturbation(%d samples, %d steps, AOPC %.6g)" % (self.curves.shape[0], self.curves.shape[1] - 1, self.aopc)
+
+
+class ChannelStatistics:
+    """Per sample and channel of a layer (N×C): `positive` and `negative` relevance sums and `activation` sums —
+    VisLRPDesigner's three neuron charts. `ranking(by)` sorts channels ('positive', 'negative', 'activation' or
+    'share', the relevance share Σ R / Σ |R| of CRP) over the batch, largest first."""
+
+    def __init__(self, positive, negative, activation):
+        self.positive, self.negative, self.activation = positive, negative, activation
+
+    def ranking(self, by="positive"):
+        """Channel indices sorted by the batch total of `by`, largest first."""
+        if by == "share":
+            total = self.positive + self.negative
+            values = total.sum(axis=0) / max(1e-300, float(np.sum(np.abs(self.positive) + np.abs(self.negative))))
+        elif by in ("positive", "negative", "activation"):
+            values = getattr(self, by).sum(axis=0)
+            if by == "negative":
+                values = -values
+        else:
+            raise LRPArgumentError("ranking by %r: use 'positive', 'negative', 'activation' or 'share'" % (by,), 1)
+        return np.argsort(-values, kind="stable")
+
+    def __repr__(self):
+        return "ChannelStatistics(%d samples × %d channels)" % self.positive.shape
 
 
 class Flip:

@@ -222,8 +222,15 @@ class Model:
 
     # -- passes -----------------------------------------------------------------------------------------
 
-    def forward(self, x, layer=None):
-        """The output for the batch x (of all layers, or of layer `layer` alone); the layers keep their traces."""
+    def forward(self, x, layer=None, ablate=None):
+        """The output for the batch x (of all layers, or of layer `layer` alone); the layers keep their traces.
+        `ablate` ({layer: channels, …}) sets those channels of those layers' outputs to 0 for this pass only
+        (the model and its stored pass are not changed)."""
+        if ablate is not None:
+            if layer is not None:
+                from .errors import LRPArgumentError
+                raise LRPArgumentError("ablate runs the whole model; it cannot be combined with layer", 1)
+            return self._forward_ablated(x, ablate)
         if layer is not None:
             layer = _layer(layer)
         x, single = self._reals(x)
@@ -241,6 +248,54 @@ class Model:
         if layer is None:
             self._output = y
         return y
+
+    def _forward_ablated(self, x, ablate):
+        x = doubles(x)
+        layers, counts, channels = [], [], []
+        for layer, chosen in dict(ablate).items():
+            chosen = [chosen] if np.isscalar(chosen) else list(chosen)
+            layers.append(_layer(layer))
+            counts.append(len(chosen))
+            channels.extend(integers(chosen, "channels of layer %r" % (layer,)))
+        layers, counts = np.asarray(layers, dtype=np.int32), np.asarray(counts, dtype=np.int32)
+        channels = np.asarray(channels, dtype=np.int32)
+        y = np.empty(int(np.prod(self.output_shape(x.shape))))
+        rank, shape = new_shape()
+        check(lib.lrp_forward_ablated(self._handle, x, x.ndim, shape_of(x), layers.ctypes.data_as(c_void_p),
+                                      counts.ctypes.data_as(c_void_p), channels.ctypes.data_as(c_void_p), layers.size, y,
+                                      y.size, byref(rank), shape))
+        return y.reshape(read_shape(rank, shape)).astype(self.dtype, copy=False)
+
+    def channel_statistics(self, r, layer, rule=None, param=0.0):
+        """Per sample and channel of `layer` (N×C arrays): positive and negative relevance and activation sums
+        (VisLRPDesigner's neuron charts), for the relevance r of the output of the last forward pass."""
+        from .evaluate import ChannelStatistics
+        r = doubles(r)
+        layer = _layer(layer)
+        n = self.forward_output().shape[0]
+        channels = self.trace_shape(layer, 1)[-1]
+        out = [np.empty((n, channels)) for _ in range(3)]
+        check(lib.lrp_channel_statistics(self._handle, r, r.size, text(rule), float(param), layer,
+                                         *[o.ctypes.data_as(c_void_p) for o in out], out[0].size))
+        return ChannelStatistics(*out)
+
+    def relevance_conditional(self, r, layer, channels, rule=None, param=0.0):
+        """Conditional relevance (CRP): for each entry of `channels` — a channel, or a list of channels — the
+        input relevance flowing only through those channels of `layer`; an array K×(input shape)."""
+        r = doubles(r)
+        layer = _layer(layer)
+        sets = [[c] if np.isscalar(c) else list(c) for c in channels]
+        if not sets:
+            from .errors import LRPArgumentError
+            raise LRPArgumentError("channels is empty: give at least one channel or channel set", 1)
+        sizes = np.asarray([len(c) for c in sets], dtype=np.int32)
+        flat = np.asarray([v for c in sets for v in integers(c, "channels")], dtype=np.int32)
+        input_shape = self.trace_shape(0, 0)
+        out = np.empty((len(sets),) + tuple(input_shape))
+        check(lib.lrp_relevance_conditional(self._handle, r, r.size, text(rule), float(param), layer,
+                                            flat.ctypes.data_as(c_void_p), sizes.ctypes.data_as(c_void_p), len(sets),
+                                            out, out.size))
+        return out.astype(self.dtype, copy=False)
 
     def forward_output(self):
         """The output of the last full forward pass."""

@@ -236,3 +236,67 @@ def test_localization_against_the_slow_loop():
 def test_localization_errors(boxes, message):
     with pytest.raises(LRPError, match=message):
         evaluate.localization(np.ones((2, 12, 10)), boxes)
+
+
+# -- neurons and channels ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", [0, 1, 4, 6])
+def test_channel_statistics_against_numpy(net, batch, layer):
+    x, _ = batch
+    y = net.forward(x)
+    r = y * (y == y.max(axis=1, keepdims=True))
+    net.lrp(r, "epsilon", 0.01)
+    stats = net.neuron_statistics(layer)
+    # R at the output of `layer` is the relevance at the input of the next one; the activation, the modules one by one.
+    r_layer = net.lrp_layers(r, [layer + 1], "epsilon", 0.01)[0]
+    a = x
+    for module in net.modules[:layer + 1]:
+        a = module.forward(a)
+    channels = a.shape[-1]
+    flat_r, flat_a = r_layer.reshape(x.shape[0], -1, channels), a.reshape(x.shape[0], -1, channels)
+    np.testing.assert_allclose(stats.positive, np.maximum(flat_r, 0).sum(axis=1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(stats.negative, np.minimum(flat_r, 0).sum(axis=1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(stats.activation, flat_a.sum(axis=1), rtol=1e-12, atol=1e-15)
+    assert sorted(stats.ranking("positive").tolist()) == list(range(channels))
+
+
+@pytest.mark.parametrize("rule,param", [("epsilon", 0.01), ("alphabeta", 2.0)])
+@pytest.mark.parametrize("layer", [1, 6])
+def test_conditional_relevance_sums_to_the_whole(net, batch, rule, param, layer):
+    x, _ = batch
+    y = net.forward(x)
+    r = y * (y == y.max(axis=1, keepdims=True))
+    whole = net.lrp(r, rule, param)
+    channels = net.neuron_statistics(layer, r, rule, param).positive.shape[1]
+    parts = net.lrp_conditional(r, layer, list(range(channels)), rule, param)
+    assert parts.shape == (channels,) + x.shape
+    np.testing.assert_allclose(parts.sum(axis=0), whole, rtol=1e-10, atol=1e-13)
+    # A set of channels is the sum of its members.
+    pair = net.lrp_conditional(r, layer, [[0, 3]], rule, param)[0]
+    np.testing.assert_allclose(pair, parts[0] + parts[3], rtol=1e-10, atol=1e-14)
+
+
+def test_ablation(net, batch):
+    x, _ = batch
+    y = net.forward(x)
+    np.testing.assert_array_equal(net.forward(x, ablate={}), y)
+    ablated = net.forward(x, ablate={0: [2, 5], 4: 10})
+    # The same as zeroing those filters' and units' weights and biases in a copy.
+    other = model_io.read(MODEL)
+    conv, dense = other.modules[0], other.modules[4]
+    W, B = conv.W.copy(), conv.B.copy()
+    W[..., [2, 5]] = 0
+    B[..., [2, 5]] = 0
+    conv.W, conv.B = W, B
+    W, B = dense.W.copy(), dense.B.copy()
+    W[:, 10] = 0
+    B[..., 10] = 0
+    dense.W, dense.B = W, B
+    np.testing.assert_allclose(ablated, other.forward(x), rtol=1e-13, atol=1e-15)
+    # The network is unchanged: its stored pass and its next forward pass are the ones before.
+    np.testing.assert_array_equal(net.forward(x), y)
+    with pytest.raises(LRPError, match="channel 16 is out of range"):
+        net.forward(x, ablate={0: [16]})
+    with pytest.raises(LRPError, match="layer"):
+        net.forward(x, ablate={40: [0]})

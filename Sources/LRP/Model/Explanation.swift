@@ -8,13 +8,22 @@ public struct RelevanceRequest: Sendable {
     public var layers: [Int]
     /// Whether to total the relevance at every layer's input per sample (a conservation diagnostic).
     public var sums: Bool
+    /// Layers whose output relevance to return (all relevance reaching the layer's output, summed over the layers
+    /// that read it), in this order.
+    public var outputs: [Int]
+    /// When set, the pass ends once the relevance at this layer's output is complete: neither it nor the layers
+    /// below it run (the input relevance is then zero).
+    public var until: Int?
 
     /// A request; the defaults give the input relevance only, with the presets.
-    public init(rule: Rule? = nil, start: Int? = nil, layers: [Int] = [], sums: Bool = false) {
+    public init(rule: Rule? = nil, start: Int? = nil, layers: [Int] = [], sums: Bool = false, outputs: [Int] = [],
+                until: Int? = nil) {
         self.rule = rule
         self.start = start
         self.layers = layers
         self.sums = sums
+        self.outputs = outputs
+        self.until = until
     }
 }
 
@@ -30,6 +39,8 @@ public struct RelevanceResult: Sendable {
     public var sums: [[Double]]
     /// When requested: per sample, the total of the relevance the pass starts with.
     public var startSums: [Double]
+    /// Relevance at the output of each layer of `RelevanceRequest.outputs`, shaped like that output.
+    public var atOutputs: [Tensor] = []
 }
 
 extension Network {
@@ -77,6 +88,8 @@ extension Network {
         let start = request.start ?? outputIndex
         try checkLayer(start)
         for layer in request.layers where layer != -1 { try checkLayer(layer) }
+        for layer in request.outputs { try checkLayer(layer) }
+        if let until = request.until { try checkLayer(until) }
         guard let startTrace = pass.traces[start] else {
             throw LRPError.state("\(context(start)) has no forward pass yet: run forward first")
         }
@@ -88,8 +101,15 @@ extension Network {
         var atInput: Tensor?
         var collected: [Int: Tensor] = [:]
         var sums: [[Double]] = request.sums ? Array(repeating: [], count: layerCount) : []
-        let wanted = Set(request.layers)
+        let wanted = Set(request.layers), wantedOutputs = Set(request.outputs)
+        var outputsCollected: [Int: Tensor] = [:]
         for i in (0...start).reversed() {
+            // Every layer that reads layer i comes after it: its output relevance is complete here.
+            if wantedOutputs.contains(i) {
+                guard let trace = pass.traces[i] else { throw LRPError.state("\(context(i)) has no forward pass yet: run forward first") }
+                outputsCollected[i] = try pending[i] ?? Tensor.zeros(trace.output.shape, trace.output.precision)
+            }
+            if let until = request.until, i <= until { break }
             guard let signal = pending[i] else { continue }
             pending[i] = nil
             guard let trace = pass.traces[i] else { throw LRPError.state("\(context(i)) has no forward pass yet: run forward first") }
@@ -130,8 +150,14 @@ extension Network {
             let batch = initial.shape.first ?? 1
             sums = sums.map { $0.isEmpty ? Array(repeating: .nan, count: batch) : $0 }
         }
+        let atOutputs = try request.outputs.map { layer -> Tensor in
+            if let t = outputsCollected[layer] { return t }
+            // Above the start layer: no relevance reaches it.
+            guard let trace = pass.traces[layer] else { throw LRPError.state("\(context(layer)) has no forward pass yet: run forward first") }
+            return try Tensor.zeros(trace.output.shape, trace.output.precision)
+        }
         return RelevanceResult(input: inputRelevance, atLayers: atLayers, sums: sums,
-                               startSums: request.sums ? Self.sampleSums(initial) : [])
+                               startSums: request.sums ? Self.sampleSums(initial) : [], atOutputs: atOutputs)
     }
 
     /// a + b (b alone when a is nil).

@@ -187,6 +187,11 @@ public struct Graph: Network {
     }
 
     public func forward(_ x: Tensor) throws -> ForwardPass {
+        try forward(x, ablating: [:])
+    }
+
+    public func forward(_ x: Tensor, ablating: [Int: [Int]]) throws -> ForwardPass {
+        for layer in ablating.keys { try checkLayer(layer) }
         _ = try Shape.validateInput(x.shape)
         let x = try x.converted(to: precision)
         var pass = ForwardPass(layers: nodes.count)
@@ -194,12 +199,13 @@ public struct Graph: Network {
         outputs.reserveCapacity(nodes.count)
         for (i, node) in nodes.enumerated() {
             let inputs = node.inputs.map { $0 == -1 ? x : outputs[$0] }
-            let result = try withContext(context(i)) {
+            var result = try withContext(context(i)) {
                 switch node.operation {
                 case .layer(let layer): return try layer.forward(inputs[0])
                 case .merge(let merge): return try merge.forward(inputs)
                 }
             }
+            if let channels = ablating[i] { result = try withContext(context(i)) { try result.zeroingChannels(channels) } }
             pass.traces[i] = LayerTrace(inputs: inputs, output: result)
             outputs.append(result)
         }

@@ -33,6 +33,9 @@ public protocol Network: Sendable {
 
     /// Runs the batch through the model; the pass keeps every layer's inputs and output.
     func forward(_ x: Tensor) throws -> ForwardPass
+    /// Runs the batch with the outputs of some channels (the last axis) of some layers set to 0 — `ablating`
+    /// maps layer indices to channels — so that every later layer sees 0 there; the model is not changed.
+    func forward(_ x: Tensor, ablating: [Int: [Int]]) throws -> ForwardPass
     /// Runs layer `index` alone (single-input layers only).
     func forward(_ x: Tensor, layer index: Int) throws -> LayerTrace
     /// The relevance of the input for the relevance `r` of the output (nil rule: the presets).

@@ -80,13 +80,19 @@ public struct Sequential: Network {
     }
 
     public func forward(_ x: Tensor) throws -> ForwardPass {
+        try forward(x, ablating: [:])
+    }
+
+    public func forward(_ x: Tensor, ablating: [Int: [Int]]) throws -> ForwardPass {
         guard !layers.isEmpty else { throw LRPError.state("the model has no layers") }
+        for layer in ablating.keys { try checkLayer(layer) }
         _ = try Shape.validateInput(x.shape)
         let x = try x.converted(to: precision)
         var pass = ForwardPass(layers: layers.count)
         var current = x
         for (i, layer) in layers.enumerated() {
-            let output = try withContext(context(i)) { try layer.forward(current) }
+            var output = try withContext(context(i)) { try layer.forward(current) }
+            if let channels = ablating[i] { output = try withContext(context(i)) { try output.zeroingChannels(channels) } }
             pass.traces[i] = LayerTrace(input: current, output: output)
             current = output
         }
