@@ -43,15 +43,6 @@ class Network(Module):
             return self._model.forward(X, ablate=ablate)
         return self._model.forward(X)
 
-    def _rule_for(self, lrp_var, param):
-        """The (rule, parameter) of a relevance call: presets set on the model when neither is given."""
-        if lrp_var is None and param is None:
-            for i, m in enumerate(self.modules):
-                name, value = rule_arguments(m.lrp_var, m.lrp_param)
-                self._model.set_rule(i, name, value)
-            return None, 0.0
-        return rule_arguments(lrp_var, param)
-
     def neuron_statistics(self, layer, R=None, lrp_var=None, param=None):
         """Per sample and channel of `layer`: positive and negative relevance and activation sums
         (lrp.evaluate.ChannelStatistics), for R (default: the R, rule and parameter of the last lrp call)."""
@@ -62,14 +53,14 @@ class Network(Module):
                 from ..errors import LRPStateError
                 raise LRPStateError("no relevance pass yet: call lrp first, or give R", 5)
             R, lrp_var, param = last
-        name, value = self._rule_for(lrp_var, param)
+        name, value = self._rule_or_presets(lrp_var, param)
         return self._model.channel_statistics(R, layer, rule=name, param=value)
 
     def lrp_conditional(self, R, layer, channels, lrp_var=None, param=None):
         """Conditional relevance (CRP): for each entry of `channels` (a channel or a list of channels of
         `layer`), the input relevance flowing through those channels only; K heatmaps from one forward pass."""
         self._sync()
-        name, value = self._rule_for(lrp_var, param)
+        name, value = self._rule_or_presets(lrp_var, param)
         return self._model.relevance_conditional(R, layer, channels, rule=name, param=value)
 
     def lrp(self, R, lrp_var=None, param=None):
@@ -78,7 +69,7 @@ class Network(Module):
         otherwise lrp_var with param applies to every layer."""
         self._sync()
         self._last_lrp = (R, lrp_var, param)
-        name, value = self._rule_for(lrp_var, param)
+        name, value = self._rule_or_presets(lrp_var, param)
         if name is None:
             return self._model.relevance(R)
         return self._model.relevance(R, rule=name, param=value)
