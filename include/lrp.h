@@ -500,8 +500,9 @@ lrp_status lrp_perturbation(lrp_model *model, const double *x, int32_t rank, con
 
 /** Masked flipping (VisLRPDesigner 2.4): the pixels of x (N×H×W×C) where mask (mask_count N·H·W, or H·W: one
  *  mask for every sample; non-zero flips) is set are replaced in all channels as options->fill says — NULL
- *  options or fill: "invert" (×−1); value, low, high and seed as for lrp_perturbation; no other field is read.
- *  Writes before[N·classes] and after[N·classes] (the model's outputs for x and for the flipped x;
+ *  options or fill: "invert" (×−1); value, low, high, seed and probabilities as for lrp_perturbation; no other
+ *  field is read. Writes before[N·classes] and after[N·classes] (the scores for x and for the flipped x: logits,
+ *  or the model's output with probabilities;
  *  output_count must be N·classes), and where not NULL top_before[N·top] and top_after[N·top] (each sample's
  *  `top` best classes, best first, ties to the lower class; top_count must be N·top, 1 ≤ top ≤ classes) and
  *  flipped[N·H·W·C]. The model's stored pass is kept. */

@@ -107,6 +107,7 @@ public func lrp_flip(_ model: OpaquePointer?, _ x: UnsafePointer<Double>?, _ ran
         if let c = try checked(options) {
             settings.fill = try fill(c, default: "invert")
             settings.seed = c.seed
+            settings.probabilities = c.probabilities != 0
         }
         let batch = try input(x, rank, dims)
         guard batch.rank == 4 else { throw LRPError.shape("x must be N×H×W×C (rank 4), got rank \(batch.rank)") }

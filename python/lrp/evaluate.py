@@ -17,7 +17,7 @@ from ._capi import PerturbationOptions, check, integer, lib, text
 from .errors import LRPArgumentError
 
 __all__ = ["perturbation", "Perturbation", "flip", "Flip", "localization", "Localization", "LocalizationStatistics",
-           "ChannelStatistics"]
+           "ChannelStatistics", "occlusion", "Occlusion"]
 
 
 class Perturbation:
@@ -67,7 +67,7 @@ class ChannelStatistics:
 
 
 class Flip:
-    """The result of `flip`: the model's outputs `before` and `after` (N×classes), each sample's `top` classes
+    """The result of `flip`: the scores `before` and `after` (N×classes), each sample's `top` classes
     `top_before` and `top_after` (N×top, best first) and the flipped inputs `X`."""
 
     def __init__(self, before, after, top_before, top_after, flipped):
@@ -107,10 +107,11 @@ def _address(array):
     return array.ctypes.data_as(ctypes.c_void_p)
 
 
-def flip(nn, X, mask, fill="invert", value=None, top=5, seed=0):
+def flip(nn, X, mask, fill="invert", value=None, top=5, seed=0, probabilities=False):
     """Masked flipping (VisLRPDesigner 2.4): the pixels of X (N×H×W×C) where `mask` (N×H×W, or H×W for every
     sample; true flips) is set are replaced in all channels — 'invert' (×−1), 'constant' (`value`), 'mean' or
-    'uniform' (`value` = (low, high)) — and the model's outputs and `top` classes before and after returned."""
+    'uniform' (`value` = (low, high)) — and the scores (logits, the input of a final SoftMax, or with
+    `probabilities` the model's output) and `top` classes before and after returned."""
     model = _model(nn)
     x = np.ascontiguousarray(X, dtype=np.float64)
     if x.ndim != 4:
@@ -122,6 +123,7 @@ def flip(nn, X, mask, fill="invert", value=None, top=5, seed=0):
     lib.lrp_perturbation_options_init(ctypes.byref(options))
     _fill_options(options, fill, value)
     options.seed = integer(seed, "seed", (0, (1 << 64) - 1))
+    options.probabilities = 1 if probabilities else 0
     k = integer(top, "top")
     classes = int(np.prod(model.output_shape(x.shape))) // max(1, x.shape[0])
     before = np.empty((x.shape[0], classes))
@@ -318,3 +320,53 @@ def localization(R, boxes):
     function = lib.lrp_localization_f32 if r.dtype == np.float32 else lib.lrp_localization
     check(function(r, r.ndim, _capi.shape_of(r), rows, rows.shape[0], mu, mu_w, inside, n))
     return Localization(mu, mu_w, inside)
+
+
+class Occlusion:
+    """The result of `occlusion`: per sample, `inside` = f_t(x) − f_t(x with the boxes' inside replaced) and
+    `outside` = the same with the outside replaced, `targets` and `inside_fraction` (S_in/S_tot)."""
+
+    def __init__(self, inside, outside, targets, inside_fraction):
+        self.inside, self.outside = inside, outside
+        self.targets, self.inside_fraction = targets, inside_fraction
+
+    def __repr__(self):
+        return "Occlusion(%d samples: mean Δf inside %.4g, outside %.4g)" % (self.inside.size, np.mean(self.inside),
+                                                                          np.mean(self.outside))
+
+
+def box_masks(boxes, height, width):
+    """N×H×W masks of the union of each sample's boxes ((top, left, bottom, right), bottom/right exclusive)."""
+    rows = _box_rows(boxes, len(boxes))
+    if np.any(rows[:, 1:] < 0) or np.any(rows[:, 3] > height) or np.any(rows[:, 4] > width) or \
+            np.any(rows[:, 1] >= rows[:, 3]) or np.any(rows[:, 2] >= rows[:, 4]):
+        bad = int(np.argmax((rows[:, 1:] < 0).any(axis=1) | (rows[:, 3] > height) | (rows[:, 4] > width) |
+                            (rows[:, 1] >= rows[:, 3]) | (rows[:, 2] >= rows[:, 4])))
+        raise LRPArgumentError("box %s of sample %d is empty or outside the %d×%d image" %
+                               (tuple(rows[bad, 1:].tolist()), int(rows[bad, 0]), height, width), 1)
+    masks = np.zeros((len(boxes), height, width), dtype=bool)
+    for sample, top, left, bottom, right in rows:
+        masks[sample, top:bottom, left:right] = True
+    return masks
+
+
+def occlusion(nn, X, boxes, targets=None, fill="constant", value=0.0, seed=0, probabilities=False):
+    """Object-vs-context occlusion (Kohlbrenner et al. 2020, section 3.1): the drop of the target score when the
+    inside of each sample's boxes is replaced by a fill (as `flip` takes it; default the constant 0), and when
+    the outside is. `targets` None: each sample's top class."""
+    x = np.asarray(X, dtype=np.float64)
+    if x.ndim != 4:
+        raise LRPArgumentError("X must be N×H×W×C, got shape %s" % (x.shape,), 1)
+    masks = box_masks(boxes, x.shape[1], x.shape[2])
+    inside = flip(nn, x, masks, fill=fill, value=value, top=1, seed=seed, probabilities=probabilities)
+    outside = flip(nn, x, ~masks, fill=fill, value=value, top=1, seed=seed, probabilities=probabilities)
+    n = x.shape[0]
+    chosen = inside.top_before[:, 0] if targets is None else np.asarray(_capi.integers(np.ravel(targets), "targets"))
+    if chosen.size != n:
+        raise LRPArgumentError("%d targets for %d samples" % (chosen.size, n), 1)
+    if np.any(chosen < 0) or np.any(chosen >= inside.before.shape[1]):
+        raise LRPArgumentError("targets must be classes 0 … %d" % (inside.before.shape[1] - 1), 1)
+    index = np.arange(n)
+    base = inside.before[index, chosen]
+    return Occlusion(base - inside.after[index, chosen], base - outside.after[index, chosen], chosen.astype(np.int64),
+                     masks.reshape(n, -1).mean(axis=1))

@@ -157,8 +157,9 @@ def test_flip_against_numpy(net, batch):
     res = evaluate.flip(net, x, mask, top=3)
     expected = np.where(mask[..., None], -x, x)
     np.testing.assert_array_equal(res.X, expected)
-    np.testing.assert_array_equal(res.before, net.forward(x))
-    np.testing.assert_array_equal(res.after, net.forward(expected))
+    np.testing.assert_array_equal(res.before, logits(net, x))
+    np.testing.assert_array_equal(res.after, logits(net, expected))
+    np.testing.assert_array_equal(evaluate.flip(net, x, mask, probabilities=True).after, net.forward(expected))
     for s in range(x.shape[0]):
         assert res.top_after[s].tolist() == sorted(range(10), key=lambda c: (-res.after[s, c], c))[:3]
         assert res.top_before[s].tolist() == sorted(range(10), key=lambda c: (-res.before[s, c], c))[:3]
@@ -300,3 +301,22 @@ def test_ablation(net, batch):
         net.forward(x, ablate={0: [16]})
     with pytest.raises(LRPError, match="layer"):
         net.forward(x, ablate={40: [0]})
+
+
+def test_occlusion_against_numpy(net, batch):
+    x, _ = batch
+    boxes = [(0, 0, 4, 4), (2, 2, 6, 7), np.array([[0, 0, 2, 8], [6, 0, 8, 8]]), (1, 1, 8, 8), (3, 0, 5, 8)]
+    res = evaluate.occlusion(net, x, boxes)
+    inside = np.zeros((5, 8, 8), dtype=bool)
+    for s, b in enumerate(boxes):
+        for t, l, bo, r in np.asarray(b).reshape(-1, 4):
+            inside[s, t:bo, l:r] = True
+    f = logits(net, x)
+    t = np.argmax(f, axis=1)
+    f_in = logits(net, np.where(inside[..., None], 0.0, x))
+    f_out = logits(net, np.where(inside[..., None], x, 0.0))
+    np.testing.assert_allclose(res.inside, f[np.arange(5), t] - f_in[np.arange(5), t], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(res.outside, f[np.arange(5), t] - f_out[np.arange(5), t], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(res.inside_fraction, inside.reshape(5, -1).mean(axis=1))
+    with pytest.raises(LRPError, match="box \\(0, 0, 9, 4\\) of sample 0"):
+        evaluate.occlusion(net, x, [(0, 0, 9, 4)] + boxes[1:])

@@ -9,13 +9,15 @@ public struct MaskedFlipping: Sendable {
     public var seed: UInt64 = 0
     /// Top classes reported per sample. Default 5.
     public var top = 5
+    /// Report the model's output; by default the logits (the input of a final SoftMax layer).
+    public var probabilities = false
 
     /// The defaults.
     public init() {}
 
     /// What flipping changed.
     public struct Result: Sendable {
-        /// The model's outputs for the inputs as given (N×classes).
+        /// The model's scores for the inputs as given (N×classes): logits, or the output with `probabilities`.
         public let before: Tensor
         /// The model's outputs for the flipped inputs.
         public let after: Tensor
@@ -48,16 +50,16 @@ public struct MaskedFlipping: Sendable {
             }
         }
         let flippedTensor = try Tensor(shape: x.shape, data: flipped)
-        let before = try Self.outputs(model, x), after = try Self.outputs(model, flippedTensor)
+        let before = try scores(model, x), after = try scores(model, flippedTensor)
         return Result(before: before, after: after, topBefore: Self.ranking(before, top), topAfter: Self.ranking(after, top),
                       flipped: flippedTensor)
     }
 
-    /// The model's output for `x`, as N×classes.
-    static func outputs(_ model: any Network, _ x: Tensor) throws -> Tensor {
-        guard let y = try model.forward(x).output else { throw LRPError.state("the forward pass gave no output") }
+    /// The model's scores for `x`, as N×classes.
+    func scores(_ model: any Network, _ x: Tensor) throws -> Tensor {
+        let values = try RegionPerturbation.scores(model, x, probabilities: probabilities)
         let n = x.shape[0]
-        return try y.reshaped([n, y.count / Swift.max(1, n)])
+        return try Tensor(shape: [n, values.count / Swift.max(1, n)], data: values)
     }
 
     /// The `k` best classes of each row of `y`, best first; ties go to the lower class.
