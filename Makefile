@@ -62,6 +62,8 @@ c-test: lib
 	@tmp=$$(mktemp -d) && Tests/c/test_graph Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 	$(CC) $(CSTRICT) Tests/c/test_rules.c -o Tests/c/test_rules $(CLINK)
 	@tmp=$$(mktemp -d) && Tests/c/test_rules Tests/fixtures $$tmp; status=$$?; rm -rf $$tmp; exit $$status
+	$(CC) $(CSTRICT) Tests/c/test_evaluation.c -o Tests/c/test_evaluation $(CLINK)
+	Tests/c/test_evaluation Tests/fixtures
 	$(CC) $(CSTRICT) Tests/c/test_precision.c -o Tests/c/test_precision $(CLINK)
 	Tests/c/test_precision Tests/fixtures
 
@@ -124,4 +126,4 @@ bench-peers: lib
 	$(PEERS)/bin/python bench/peers.py $(SHARED)
 
 clean:
-	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi Tests/c/test_precision bench/bench bench/table python/build python/*.egg-info
+	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi Tests/c/test_evaluation Tests/c/test_precision bench/bench bench/table python/build python/*.egg-info
