@@ -4,7 +4,8 @@
 #                on MNIST when ../shared is there): grids of heatmaps in out/demo
 #   make c-demo  the C example on the XOR classifier
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
-#   make bench   liblrp's timings in float64 and float32, LeNet-5, MLP and VGG (needs ../shared)
+#   make bench   liblrp's timings in float64 and float32, LeNet-5, MLP and VGG, and of the evaluation analyses
+#                (needs ../shared)
 #   make bench-peers   the same cases beside zennit and the reference toolbox (installs them in .venv-peers)
 #   make fuzz    libFuzzer targets of every reader and parser, FUZZ_SECONDS (60) each
 #   make install the header, library, HDF5 helper and pkg-config file under PREFIX (/usr/local)
@@ -112,6 +113,8 @@ bench: lib
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude -rdynamic bench/bench.c -o bench/bench $(CLINK)
 	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/table.c -o bench/table $(CLINK) -lopenblas
 	bench/table $(SHARED)
+	$(CC) -std=c99 -O2 -Wall -Wextra -Werror -Iinclude bench/evaluation.c -o bench/evaluation $(CLINK)
+	bench/evaluation $(SHARED)
 	bench/bench $(SHARED)
 	python3 bench/bench_python.py $(SHARED)
 
@@ -126,4 +129,4 @@ bench-peers: lib
 	$(PEERS)/bin/python bench/peers.py $(SHARED)
 
 clean:
-	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi Tests/c/test_evaluation Tests/c/test_precision bench/bench bench/table python/build python/*.egg-info
+	rm -rf .build .build-static .build-fuzz $(OUT) examples/c/explain Tests/c/test_capi Tests/c/test_evaluation Tests/c/test_precision bench/bench bench/table bench/evaluation python/build python/*.egg-info

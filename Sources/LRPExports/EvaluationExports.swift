@@ -173,7 +173,14 @@ private func localization<T: Real>(_ function: StaticString, _ r: UnsafePointer<
             perSample[Int(sample)].append(Localization.Box(top: Int(v[0]), left: Int(v[1]), bottom: Int(v[2]), right: Int(v[3])))
         }
         try exact(count, n, "count")
-        let scores = try Localization.scores(values, shape: relevanceShape, boxes: perSample)
+        let scores: [Localization.Score]
+        if let floats = values as? UnsafeBufferPointer<Float> {
+            scores = try Localization.scores(floats, shape: relevanceShape, boxes: perSample)
+        } else if let doubles = values as? UnsafeBufferPointer<Double> {
+            scores = try Localization.scores(doubles, shape: relevanceShape, boxes: perSample)
+        } else {
+            throw LRPError.argument("relevance must be double or float")
+        }
         for (i, score) in scores.enumerated() {
             mu?[i] = score.mu
             muW?[i] = score.weightedMu

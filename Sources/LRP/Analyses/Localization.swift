@@ -25,10 +25,20 @@ public enum Localization {
         public let insideFraction: Double
     }
 
-    /// The scores of relevance `r` (N×H×W×C, or N×H×W when `channels` is 0) stored at `values` (row-major,
-    /// Double or Float), with `boxes[n]` the boxes of sample n (one or more each). Samples run in parallel; the
-    /// caller's buffer is read in place.
-    public static func scores<T: Real>(_ values: UnsafeBufferPointer<T>, shape: [Int], boxes: [[Box]]) throws -> [Score] {
+    /// The scores of relevance of `shape` (N×H×W×C, or N×H×W pixel relevance) stored at `values` (row-major),
+    /// with `boxes[n]` the boxes of sample n (one or more each). Samples run in parallel; the caller's buffer is
+    /// read in place.
+    public static func scores(_ values: UnsafeBufferPointer<Double>, shape: [Int], boxes: [[Box]]) throws -> [Score] {
+        try compute(values, shape: shape, boxes: boxes)
+    }
+
+    /// `scores` for float relevance.
+    public static func scores(_ values: UnsafeBufferPointer<Float>, shape: [Int], boxes: [[Box]]) throws -> [Score] {
+        try compute(values, shape: shape, boxes: boxes)
+    }
+
+    /// The scores, for each element type (specialized by the two entry points above).
+    private static func compute<T: Real>(_ values: UnsafeBufferPointer<T>, shape: [Int], boxes: [[Box]]) throws -> [Score] {
         guard shape.count == 3 || shape.count == 4 else {
             throw LRPError.shape("localization needs relevance N×H×W×C or N×H×W, got shape \(Shape.describe(shape))")
         }
@@ -58,19 +68,32 @@ public enum Localization {
         total.withUnsafeMutableBufferPointer { totalOut in
             guard let ip = insideOut.baseAddress, let tp = totalOut.baseAddress else { return }
             Parallel.forEachPart(n, grain: Swift.max(1, Parallel.elementGrain / Swift.max(1, h * w * c))) { samples in
-                var pixel = [Double](repeating: 0, count: w)
+                let pixel = UnsafeMutablePointer<Double>.allocate(capacity: w)
+                defer { pixel.deallocate() }
                 for s in samples {
                     var sumIn = 0.0, sumAll = 0.0
                     var band = 0
                     let sampleBands = bands[s]
                     for row in 0..<h {
-                        let line = base + (s * h + row) * w * c
+                        let line = base + (s &* h &+ row) &* w &* c
+                        if c == 1 {
+                            // Pixel relevance: sums straight from the row, the inside re-read from cache.
+                            sumAll += positiveSum(line, 0..<w)
+                            while band < sampleBands.count, sampleBands[band].rows.upperBound <= row { band += 1 }
+                            if band < sampleBands.count, sampleBands[band].rows.contains(row) {
+                                for span in sampleBands[band].columns { sumIn += positiveSum(line, span) }
+                            }
+                            continue
+                        }
+                        var rowSum = 0.0
                         for j in 0..<w {
                             var v = 0.0
-                            for k in 0..<c { v += Double(line[j * c + k]) }
-                            pixel[j] = Swift.max(v, 0)
-                            sumAll += pixel[j]
+                            for k in 0..<c { v += Double(line[j &* c &+ k]) }
+                            v = Swift.max(v, 0)
+                            pixel[j] = v
+                            rowSum += v
                         }
+                        sumAll += rowSum
                         while band < sampleBands.count, sampleBands[band].rows.upperBound <= row { band += 1 }
                         if band < sampleBands.count, sampleBands[band].rows.contains(row) {
                             for span in sampleBands[band].columns { for j in span { sumIn += pixel[j] } }
@@ -88,6 +111,25 @@ public enum Localization {
             let mu = total[s] > 0 ? inside[s] / total[s] : .nan
             return Score(mu: mu, weightedMu: mu / fraction, insideFraction: fraction)
         }
+    }
+
+    /// Σ max(v, 0) over `range` of `line`, in four running sums (so that the additions need not wait for each other).
+    @inline(__always)
+    private static func positiveSum<T: Real>(_ line: UnsafePointer<T>, _ range: Range<Int>) -> Double {
+        var (a, b, c, d) = (0.0, 0.0, 0.0, 0.0)
+        var j = range.lowerBound
+        while j &+ 4 <= range.upperBound {
+            a += Swift.max(Double(line[j]), 0)
+            b += Swift.max(Double(line[j &+ 1]), 0)
+            c += Swift.max(Double(line[j &+ 2]), 0)
+            d += Swift.max(Double(line[j &+ 3]), 0)
+            j &+= 4
+        }
+        while j < range.upperBound {
+            a += Swift.max(Double(line[j]), 0)
+            j &+= 1
+        }
+        return (a + b) + (c + d)
     }
 
     /// Rows `rows` of a union of boxes, all with the inside `columns` (sorted, disjoint).
