@@ -2,7 +2,8 @@
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), libdnnl-dev (oneDNN: float32 convolutions), zlib1g-dev,
 #   libhdf5-dev (Keras .h5 files), pkg-config
-#   Python packages: with --demo numpy and scikit-learn (the digits); with --tests also scipy and pytest
+#   Python packages: with --demo numpy, scikit-learn (the digits) and matplotlib (plots of the analyses); with
+#   --tests also scipy and pytest
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
@@ -32,6 +33,6 @@ python_packages() {  # $1: imports to try, $2...: packages to install when they 
 }
 
 case "${1:-}" in
-    --demo) python_packages "numpy, sklearn" numpy scikit-learn ;;
-    --tests) python_packages "numpy, scipy.io, pytest, sklearn" numpy scipy pytest scikit-learn ;;
+    --demo) python_packages "numpy, sklearn, matplotlib" numpy scikit-learn matplotlib ;;
+    --tests) python_packages "numpy, scipy.io, pytest, sklearn, matplotlib" numpy scipy pytest scikit-learn matplotlib ;;
 esac

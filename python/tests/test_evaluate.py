@@ -320,3 +320,23 @@ def test_occlusion_against_numpy(net, batch):
     np.testing.assert_allclose(res.inside_fraction, inside.reshape(5, -1).mean(axis=1))
     with pytest.raises(LRPError, match="box \\(0, 0, 9, 4\\) of sample 0"):
         evaluate.occlusion(net, x, [(0, 0, 9, 4)] + boxes[1:])
+
+
+def test_pictures(net, batch, tmp_path):
+    from lrp import plots
+    x, r = batch
+    morf = evaluate.perturbation(net, x, r, region=2, steps=8, order="morf", fill="constant", value=0)
+    lerf = evaluate.perturbation(net, x, r, region=2, steps=8, order="lerf", fill="constant", value=0)
+    figure = plots.perturbation_curves({"MoRF": morf, "LeRF": lerf}, path=str(tmp_path / "curves.png"))
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["MoRF (AOPC %.4g)" % morf.aopc, "LeRF (AOPC %.4g)" % lerf.aopc]
+    loc = evaluate.localization(r, [(0, 0, 4, 4)] * 5)
+    plots.localization_by_size({"ε": loc.statistics}, path=str(tmp_path / "size.png"))
+    y = net.forward(x)
+    net.lrp(y * (y == y.max(axis=1, keepdims=True)), "epsilon", 0.01)
+    plots.neuron_charts(net.neuron_statistics(0), path=str(tmp_path / "neurons.png"))
+    maps = net.lrp_conditional(y * (y == y.max(axis=1, keepdims=True)), 0, list(range(16)), "epsilon", 0.01)[:, 0]
+    plots.heatmap_grid(maps, labels=["channel %d" % c for c in range(16)], path=str(tmp_path / "grid.png"))
+    for name in ("curves", "size", "neurons", "grid"):
+        data = (tmp_path / (name + ".png")).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000, name
