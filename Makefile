@@ -3,6 +3,8 @@
 #   make demo    install what is missing, build liblrp.so, explain the project's digit classifiers (and LeNet-5
 #                on MNIST when ../shared is there): grids of heatmaps in out/demo
 #   make c-demo  the C example on the XOR classifier
+#   make evaluate  which explanation is right: localization and AOPC tables and plots in out/evaluate (needs
+#                ../shared; about 10 minutes)
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
 #   make bench   liblrp's timings in float64 and float32, LeNet-5, MLP and VGG, and of the evaluation analyses
 #                (needs ../shared)
@@ -21,7 +23,7 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
+.PHONY: deps test-deps lib example demo c-demo evaluate test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -40,6 +42,10 @@ example: lib
 demo: lib
 	@bash scripts/install-deps.sh --demo
 	python3 examples/python/demo.py --out $(OUT)/demo $$( [ -d $(SHARED)/golden ] && echo --toolbox $(SHARED) )
+
+evaluate: lib
+	@bash scripts/install-deps.sh --demo
+	python3 examples/python/evaluate_explanations.py $(SHARED) $(OUT)/evaluate
 
 c-demo: example
 	@mkdir -p $(OUT)
