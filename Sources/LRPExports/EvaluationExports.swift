@@ -76,10 +76,7 @@ public func lrp_perturbation(_ model: OpaquePointer?, _ x: UnsafePointer<Double>
         let relevance = try Tensor(shape: relevanceShape, copying: UnsafeBufferPointer(start: rp, count: Int(rCount)))
         let chosen = targets.map { t in (0..<n).map { Int(t[$0]) } }
         let out = try required(curves, "curves")
-        try checkCapacity(curvesCount, n * (settings.steps + 1), "curves (curves_count)")
-        guard curvesCount == Int64(n * (settings.steps + 1)) else {
-            throw LRPError.shape("curves_count is \(curvesCount), N·(L+1) = \(n * (settings.steps + 1))")
-        }
+        try exact(curvesCount, n * (settings.steps + 1), "curves_count")
         if aopc != nil { try exact(aopcCount, n, "aopc_count") }
         if order != nil { try exact(orderCount, n * settings.steps * settings.regionsPerStep, "order_count") }
         if replacement != nil { try exact(replacementCount, batch.count, "replacement_count") }

@@ -149,7 +149,7 @@ public struct RegionPerturbation: Sendable {
         }
         let replacement = try fill.values(replacing: xd, shape: x.shape, seed: seed)
         // The unperturbed scores give the targets when none are given.
-        let first = try Self.scores(model, try Tensor(shape: x.shape, data: xd), probabilities: probabilities)
+        let first = try Self.scores(model, x, probabilities: probabilities)
         let classes = first.count / Swift.max(1, n)
         let chosen: [Int] = try targets ?? (0..<n).map { s in
             let row = first[(s * classes)..<((s + 1) * classes)]
@@ -164,7 +164,7 @@ public struct RegionPerturbation: Sendable {
         // Every (sample, step) image, in batches.
         let columns = steps + 1
         let total = n * columns
-        let batch = Swift.max(1, Swift.min(batchSize ?? 256, batchSize == nil ? Swift.max(1, (1 << 24) / Swift.max(1, pixel)) : Int.max))
+        let batch = Swift.max(1, batchSize ?? Swift.min(256, (1 << 24) / Swift.max(1, pixel)))
         var curves = [Double](repeating: 0, count: total)
         var working = [Double](repeating: 0, count: pixel)
         var currentSample = -1
@@ -217,7 +217,6 @@ public struct RegionPerturbation: Sendable {
             y = trace.input
         }
         guard let y else { throw LRPError.state("the forward pass gave no output") }
-        guard y.rank >= 2 || y.rank == 1 else { throw LRPError.shape("the model's output has no batch axis") }
         return y.data
     }
 }
