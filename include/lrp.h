@@ -38,6 +38,8 @@
  *    per-channel lists "zb:low=[-2.1 -2.0 -1.8],high=[2.2 2.4 2.6]", "unified:alpha=2,beta=1,theta0=0,
  *    theta1=1,gamma0=0,gamma1=0,gamma1p=1,gamma1n=0,gamma2=0,epsilon=0" or a preset with changes
  *    "unified:gamma,gamma1p=0.5"; the param argument is then ignored.
+ *  - "pattern_net" and "pattern_attribution" (Kindermans et al. 2018) read each kernel layer's pattern (see
+ *    "PatternNet and PatternAttribution" below) and fail with LRP_ERR_STATE on a kernel layer without one.
  */
 #ifndef LRP_H
 #define LRP_H
@@ -49,12 +51,13 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 6   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 7   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.6.0"
+#define LRP_VERSION_STRING "1.7.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
+typedef struct lrp_pattern_statistics lrp_pattern_statistics; /* opaque; freed with lrp_pattern_statistics_free */
 
 /* The precision a model computes in (lrp_model_precision, lrp_model_set_precision, lrp_model_read_as). */
 #define LRP_FLOAT64 0
@@ -548,6 +551,77 @@ lrp_status lrp_relevance_conditional(lrp_model *model, const double *r, int64_t 
 lrp_status lrp_forward_ablated(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
                                const int32_t *layers, const int32_t *channel_counts, const int32_t *channels,
                                int32_t layer_count, double *y, int64_t y_capacity, int32_t *y_rank, int64_t *y_shape);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * PatternNet and PatternAttribution (spec/patterns.md; iNNvestigate 1.0.8's numerics)
+ *
+ * A kernel layer is a Linear or Convolution layer; kernel k is the model's k-th (0 = first) in layer order.
+ * Its pattern A has the kernel's shape (Linear m×n, Convolution hf×wf×df×nf) and holds one signal direction per
+ * output neuron (a convolution's neuron is its output channel, each output position and image one sample).
+ * Fitting is one pass over data: compute statistics per batch, merge them (exactly: they are sums), then set
+ * the patterns. The rules "pattern_net" (the gradient with A in place of W; an image-shaped signal at a kernel
+ * layer's input is divided per sample by its largest magnitude, as iNNvestigate projects it) and
+ * "pattern_attribution" (the gradient with A ⊙ W) then run wherever a rule is taken. Patterns travel in the
+ * model archive (lrp_model_write, format "npz").
+ * ------------------------------------------------------------------------------------------------------ */
+
+/** The pattern statistics of the batch x (shaped as for lrp_forward) in a new object *out: per kernel layer, over
+ *  all samples n (images × output positions) with input patch x, y_j = w_j·x and m_j = [w_j·x + b_j > 0]:
+ *  N, Σ m_j, Σ x, Σ y_j, Σ m_j·x, Σ m_j·x·y_j and Σ x·y_j. One forward pass; the model's stored pass is kept.
+ *  Fails with LRP_ERR_ARGUMENT for a model without kernel layers. */
+lrp_status lrp_pattern_statistics_compute(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
+                                          lrp_pattern_statistics **out);
+/** lrp_pattern_statistics_compute with a float batch. */
+lrp_status lrp_pattern_statistics_compute_f32(lrp_model *model, const float *x, int32_t rank, const int64_t *shape,
+                                              lrp_pattern_statistics **out);
+
+/** Adds the sums of `other` (the same model's statistics of other data) to `into`; LRP_ERR_SHAPE when their
+ *  layers differ. */
+lrp_status lrp_pattern_statistics_merge(lrp_pattern_statistics *into, const lrp_pattern_statistics *other);
+
+/** The samples N the statistics hold for the first kernel layer (-1 for NULL). */
+int64_t    lrp_pattern_statistics_samples(const lrp_pattern_statistics *statistics);
+
+/** Writes statistics to `path` as an npz (layers.npy, kernel{k}/samples.npy, …; replaced atomically), and reads
+ *  them back into a new object: fitting split over processes or machines merges the files. */
+lrp_status lrp_pattern_statistics_write(const lrp_pattern_statistics *statistics, const char *path);
+lrp_status lrp_pattern_statistics_read(const char *path, lrp_pattern_statistics **out);
+
+/** Frees statistics (NULL is allowed and does nothing). */
+void       lrp_pattern_statistics_free(lrp_pattern_statistics *statistics);
+
+/** The patterns of `type` — "relu" (NULL; alias "relu.positive": fitted on the samples with m_j = 1),
+ *  "relu.negative" (m_j = 0) or "linear" (all samples) — computed from `statistics` as a_j = cov_j / (w_jᵀcov_j),
+ *  cov_j = E_m[x·y_j] − E_m[x]·E[y_j] (E[y_j] over all samples; a zero count or denominator counts as 1; zero
+ *  outside a neuron's channel group), set as the model's patterns. statistics NULL clears every pattern. */
+lrp_status lrp_model_set_patterns(lrp_model *model, const lrp_pattern_statistics *statistics, const char *type);
+
+/** Writes kernel `kernel`'s pattern of `type` computed from `statistics` for `model` to out (count: the kernel's
+ *  element count) without setting it. */
+lrp_status lrp_pattern_statistics_pattern(const lrp_pattern_statistics *statistics, lrp_model *model, const char *type,
+                                          int32_t kernel, double *out, int64_t count);
+
+/** The layer indices of the kernel layers into layers[0 .. *count) (capacity 0: only *count is reported). */
+lrp_status lrp_model_kernel_layers(lrp_model *model, int32_t *layers, int32_t capacity, int32_t *count);
+
+/** Kernel `kernel`'s pattern into out (count: the kernel's element count, C order of its shape); *present is 1,
+ *  or 0 (out unchanged) when the layer has none. */
+lrp_status lrp_model_pattern(lrp_model *model, int32_t kernel, double *out, int64_t count, int32_t *present);
+
+/** Sets kernel `kernel`'s pattern from values (count: the kernel's element count, finite), or clears it for
+ *  values NULL. */
+lrp_status lrp_model_set_pattern(lrp_model *model, int32_t kernel, const double *values, int64_t count);
+
+/** The quality ρ(S) = 1 − max_v corr(vᵀ(x − S(x)), y) (seed 003, section 4) of a signal estimator on the data x
+ *  (held out from fitting), per neuron: rho[count] with count the total neurons of all kernel layers, kernel by
+ *  kernel. estimator: "identity" (S_x: ρ = 1), "filter" (S_w), "linear" (S_a) and "relu" (S_a+−, both components)
+ *  from `statistics` (required for these two), or "random" (a standard normal direction per neuron from `seed`).
+ *  ρ = 1 − √R² with R² the multiple correlation of the least-squares regression (with intercept) of y on the
+ *  distractor over all samples, a neuron's inputs restricted to its channel group. neurons > 0 scores that many
+ *  neurons per layer (chosen from seed) and writes NaN for the others; a neuron constant on x is NaN. */
+lrp_status lrp_pattern_quality(lrp_model *model, const double *x, int32_t rank, const int64_t *shape,
+                               const char *estimator, const lrp_pattern_statistics *statistics, uint64_t seed,
+                               int32_t neurons, double *rho, int64_t count);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Arrays in files (inputs, relevance maps, data sets)

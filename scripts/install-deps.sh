@@ -2,7 +2,8 @@
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), libdnnl-dev (oneDNN: float32 convolutions), zlib1g-dev,
 #   libhdf5-dev (Keras .h5 files), pkg-config
-#   Python packages: with --demo numpy, scikit-learn (the digits) and matplotlib (plots of the analyses); with
+#   Python packages: with --demo numpy, scikit-learn (the digits), matplotlib (plots of the analyses) and tqdm
+#   (progress of pattern fitting); with
 #   --tests also scipy and pytest
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
@@ -33,6 +34,6 @@ python_packages() {  # $1: imports to try, $2...: packages to install when they 
 }
 
 case "${1:-}" in
-    --demo) python_packages "numpy, sklearn, matplotlib" numpy scikit-learn matplotlib ;;
-    --tests) python_packages "numpy, scipy.io, pytest, sklearn, matplotlib" numpy scipy pytest scikit-learn matplotlib ;;
+    --demo) python_packages "numpy, sklearn, matplotlib, tqdm" numpy scikit-learn matplotlib tqdm ;;
+    --tests) python_packages "numpy, scipy.io, pytest, sklearn, matplotlib, tqdm" numpy scipy pytest scikit-learn matplotlib tqdm ;;
 esac

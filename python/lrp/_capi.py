@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 6
+ABI_MINOR = 7
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -171,6 +171,20 @@ _SIGNATURES = {
                                             c_int32, _doubles, c_int64]),
     "lrp_forward_ablated": (_status, [_handle, _doubles, c_int32, _int64s, c_void_p, c_void_p, c_void_p, c_int32, _doubles,
                                       c_int64, POINTER(c_int32), _int64s]),
+    "lrp_pattern_statistics_compute": (_status, [_handle, _doubles, c_int32, _int64s, POINTER(c_void_p)]),
+    "lrp_pattern_statistics_compute_f32": (_status, [_handle, _floats, c_int32, _int64s, POINTER(c_void_p)]),
+    "lrp_pattern_statistics_merge": (_status, [_handle, _handle]),
+    "lrp_pattern_statistics_samples": (c_int64, [_handle]),
+    "lrp_pattern_statistics_write": (_status, [_handle, c_char_p]),
+    "lrp_pattern_statistics_read": (_status, [c_char_p, POINTER(c_void_p)]),
+    "lrp_pattern_statistics_free": (None, [_handle]),
+    "lrp_model_set_patterns": (_status, [_handle, _handle, c_char_p]),
+    "lrp_pattern_statistics_pattern": (_status, [_handle, _handle, c_char_p, c_int32, _doubles, c_int64]),
+    "lrp_model_kernel_layers": (_status, [_handle, c_void_p, c_int32, POINTER(c_int32)]),
+    "lrp_model_pattern": (_status, [_handle, c_int32, _doubles, c_int64, POINTER(c_int32)]),
+    "lrp_model_set_pattern": (_status, [_handle, c_int32, c_void_p, c_int64]),
+    "lrp_pattern_quality": (_status, [_handle, _doubles, c_int32, _int64s, c_char_p, _handle, ctypes.c_uint64, c_int32,
+                                      _doubles, c_int64]),
     "lrp_array_read": (_status, [c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_array_write": (_status, [c_char_p, c_char_p, _doubles, c_int32, _int64s]),
     "lrp_array_keys": (_status, [c_char_p, c_char_p, c_char_p, c_int64, POINTER(c_int64)]),

@@ -297,6 +297,49 @@ class Model:
                                             out, out.size))
         return out.astype(self.dtype, copy=False)
 
+    # PatternNet and PatternAttribution (lrp.patterns)
+
+    def kernel_layers(self):
+        """The indices of the kernel layers (Linear, Convolution): the layers with patterns."""
+        from . import patterns
+        return patterns.kernel_layers(self)
+
+    def pattern_statistics(self, batch):
+        """The pattern statistics (lrp.patterns.PatternStatistics) of one batch; merge them with .merge."""
+        from . import patterns
+        return patterns.pattern_statistics(self, batch)
+
+    def fit_patterns(self, data, pattern_type="relu", batch_size=256, progress=None):
+        """Fits and sets the patterns on an array or an iterable of batches (lrp.patterns.fit_patterns)."""
+        from . import patterns
+        return patterns.fit_patterns(self, data, pattern_type, batch_size, progress)
+
+    @property
+    def patterns(self):
+        """The patterns, one per kernel layer (None where unset)."""
+        from . import patterns
+        return patterns.patterns(self)
+
+    def set_patterns(self, values):
+        """Sets the patterns (one array or None per kernel layer, each in its kernel's shape)."""
+        from . import patterns
+        patterns.set_patterns(self, values)
+
+    def save_patterns(self, file):
+        """Writes the patterns as iNNvestigate does: np.savez(file, *patterns)."""
+        from . import patterns
+        patterns.save_patterns(self, file)
+
+    def load_patterns(self, file):
+        """Reads and sets patterns from iNNvestigate's layout or a liblrp model archive."""
+        from . import patterns
+        return patterns.load_patterns(self, file)
+
+    def pattern_quality(self, x, estimator, statistics=None, seed=0, neurons=None):
+        """ρ(S) per kernel layer and neuron on held-out x (lrp.patterns.pattern_quality)."""
+        from . import patterns
+        return patterns.pattern_quality(self, x, estimator, statistics, seed, neurons)
+
     def forward_output(self):
         """The output of the last full forward pass."""
         output = getattr(self, "_output", None)

@@ -8,6 +8,8 @@
 ///                                        "rule": "epsilon:0.01"}, …],                       rule spec, optional
 ///                             "output": "ip2"}
 ///     conv1/W.npy, conv1/B.npy, …   one array per parameter, in the layer's parameter shape
+///     conv1/A.npy                   a kernel layer's PatternNet pattern, when it has one: the node then says
+///                                   "pattern": "conv1/A"; shaped like W
 ///
 /// `layer` is the layer's header line (`LayerSpec`); nodes are in topological order and read the input or
 /// earlier nodes by name. In Python: `json.loads(numpy.load(path)['architecture.json'])` and
@@ -60,6 +62,10 @@ public struct ModelArchiveFormat: ModelFormat {
             let preset = model.presets[i]
             if preset != .simple {
                 node.append(("rule", .string(preset.spec)))
+            }
+            if let pattern = (model.layer(at: i) as? any KernelLayer)?.pattern {
+                node.append(("pattern", .string("\(name)/A")))
+                members.append(("\(name)/A.npy", NumpyFormat.encode(pattern)))
             }
             nodes.append(.object(node))
             for (key, tensor) in zip(keys, parameters) { members.append((key + ".npy", NumpyFormat.encode(tensor))) }
@@ -128,6 +134,7 @@ public struct ModelArchiveFormat: ModelFormat {
         var indices: [String: Int] = [inputName: -1]
         var nodes: [Graph.Node] = []
         var presets: [Rule] = []
+        var patterns: [(node: Int, pattern: Tensor)] = []
         for (i, entry) in nodeList.enumerated() {
             guard let name = entry["name"]?.string, !name.isEmpty else { throw LRPError.format("node \(i) has no \"name\"") }
             try withContext("node \(i) '\(name)'") {
@@ -154,6 +161,13 @@ public struct ModelArchiveFormat: ModelFormat {
                     return tensor
                 }
                 nodes.append(Graph.Node(name: name, operation: try spec.makeNode(parameters: values), inputs: inputs))
+                if let key = entry["pattern"] {
+                    guard let key = key.string, let tensor = try array(key) else { throw LRPError.format("\"pattern\" must name an array of the archive") }
+                    guard shapes.first?.name == "W", tensor.shape == shapes[0].shape else {
+                        throw LRPError.shape("pattern array '\(key)' is \(Shape.describe(tensor.shape)); \(spec.header) needs one shaped like its kernel W\(shapes.first.map { " " + Shape.describe($0.shape) } ?? " (it has none)")")
+                    }
+                    patterns.append((nodes.count - 1, tensor))
+                }
                 if let spec = entry["rule"]?.string {
                     presets.append(try Rule(spec: spec))
                 } else if let rule = entry["rule"] {
@@ -171,6 +185,13 @@ public struct ModelArchiveFormat: ModelFormat {
         var graph = try Graph(nodes: nodes, output: output)
         for (i, rule) in presets.enumerated() { try graph.setPreset(rule, layer: i) }
         graph.inputShape = inputShape
-        return graph.simplified()
+        let model = graph.simplified()
+        for (node, pattern) in patterns {
+            guard let layer = model.layer(at: node) as? any KernelLayer else {
+                throw LRPError.format("node \(node) has a \"pattern\" but no kernel")
+            }
+            try withContext("node \(node)") { try layer.setPattern(pattern) }
+        }
+        return model
     }
 }

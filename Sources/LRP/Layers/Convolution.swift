@@ -5,7 +5,7 @@
 /// nf/groups filters only, and W holds zeros between groups.
 ///
 /// Computed as a matrix product over patches (im2col), in chunks of output pixels.
-public struct Convolution: Layer {
+public struct Convolution: Layer, KernelLayer {
     /// hf, wf: the filter's height and width.
     public let filterHeight: Int, filterWidth: Int
     /// df: input channels.
@@ -20,6 +20,8 @@ public struct Convolution: Layer {
     public let bias: Tensor
     /// W⁺, W⁻ and the other modified weights rules read, kept until W changes.
     let modified = ModifiedWeights()
+    /// The PatternNet signal directions (shaped like W), when fitted or loaded.
+    let patternSlot: PatternSlot
     /// Padding (and rounding) of the windows.
     public let placement: WindowPlacement
     /// Channel groups (1: every filter sees every input channel).
@@ -45,6 +47,13 @@ public struct Convolution: Layer {
     /// A layer sharing the given parameter tensors (W of shape hf×wf×df×nf, B of shape nf).
     public init(weights: Tensor, bias: Tensor, strideHeight: Int, strideWidth: Int,
                 placement: WindowPlacement = .valid, groups: Int = 1) throws {
+        try self.init(weights: weights, bias: bias, strideHeight: strideHeight, strideWidth: strideWidth, placement: placement,
+                      groups: groups, patterns: PatternSlot())
+    }
+
+    /// A layer sharing the given parameter tensors and pattern slot.
+    init(weights: Tensor, bias: Tensor, strideHeight: Int, strideWidth: Int, placement: WindowPlacement, groups: Int,
+         patterns: PatternSlot) throws {
         guard weights.rank == 4, bias.shape == [weights.shape[3]] else {
             throw LRPError.shape("Convolution needs W of shape hf×wf×df×nf and B of shape nf, got \(Shape.describe(weights.shape)) and \(Shape.describe(bias.shape))")
         }
@@ -58,6 +67,7 @@ public struct Convolution: Layer {
         self.bias = bias
         self.placement = placement
         self.groups = groups
+        patternSlot = patterns
     }
 
     /// Checks sizes and strides (≥ 1) and that the receptive field fits BLAS's 32-bit sizes.
@@ -97,6 +107,9 @@ public struct Convolution: Layer {
                   weights: weights, bias: bias, outputs: filters, groups: groups, modified: modified)
     }
 
+    /// The affine map for an input of `shape` (checked).
+    func affineMap(for shape: [Int]) throws -> AffineMap { try map(for: shape) }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         try map(for: x.shape).forward(x, outputShape: try outputShape(for: x.shape))
     }
@@ -108,7 +121,7 @@ public struct Convolution: Layer {
             throw LRPError.shape("\(header) takes W \(Shape.describe(weights.shape)) and B \(Shape.describe(bias.shape))")
         }
         return try Convolution(weights: tensors[0], bias: tensors[1], strideHeight: strideHeight, strideWidth: strideWidth,
-                               placement: placement, groups: groups)
+                               placement: placement, groups: groups, patterns: try patternSlot.copy(in: tensors[0].precision))
     }
 
     /// The plain gradients: for the input (no scaling), DW and DB.
@@ -138,6 +151,7 @@ public struct Convolution: Layer {
     }
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
+        if rule.usesPatterns { return try patternRelevance(r, input: x, rule: rule) }
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         return try map(for: x.shape).relevance(r, input: x, output: y, rule: rule)
     }

@@ -1,5 +1,5 @@
 /// A fully connected layer: Y = X·W + B for X of shape N×m, W m×n, B n (the toolbox's `Linear(m, n)`).
-public struct Linear: Layer {
+public struct Linear: Layer, KernelLayer {
     /// m, the number of inputs.
     public let inputs: Int
     /// n, the number of outputs.
@@ -10,6 +10,10 @@ public struct Linear: Layer {
     public let bias: Tensor
     /// W⁺, W⁻ and the other modified weights rules read, kept until W changes.
     let modified = ModifiedWeights()
+    /// The PatternNet signal directions (shaped like W), when fitted or loaded.
+    let patternSlot: PatternSlot
+    /// One group: every output sees every input.
+    public var groups: Int { 1 }
 
     /// A layer with the given weights (m·n values, row-major) and bias (n values).
     public init(inputs: Int, outputs: Int, weights: [Double], bias: [Double]) throws {
@@ -25,6 +29,11 @@ public struct Linear: Layer {
 
     /// A layer sharing the given parameter tensors (W of shape m×n, B of shape n).
     public init(weights: Tensor, bias: Tensor) throws {
+        try self.init(weights: weights, bias: bias, patterns: PatternSlot())
+    }
+
+    /// A layer sharing the given parameter tensors and pattern slot.
+    init(weights: Tensor, bias: Tensor, patterns: PatternSlot) throws {
         guard weights.rank == 2, bias.shape == [weights.shape[1]] else {
             throw LRPError.shape("Linear needs W of shape m×n and B of shape n, got \(Shape.describe(weights.shape)) and \(Shape.describe(bias.shape))")
         }
@@ -32,6 +41,7 @@ public struct Linear: Layer {
         (inputs, outputs) = (weights.shape[0], weights.shape[1])
         self.weights = weights
         self.bias = bias
+        patternSlot = patterns
     }
 
     /// Checks the dimensions: ≥ 1 and within BLAS's 32-bit sizes (so m·n cannot overflow either).
@@ -58,6 +68,9 @@ public struct Linear: Layer {
                   weights: weights, bias: bias, outputs: outputs, groups: 1, modified: modified)
     }
 
+    /// The affine map for an input of `shape` (checked).
+    func affineMap(for shape: [Int]) throws -> AffineMap { map(batch: try outputShape(for: shape)[0]) }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         let shape = try outputShape(for: x.shape)
         return try map(batch: shape[0]).forward(x, outputShape: shape)
@@ -69,7 +82,7 @@ public struct Linear: Layer {
         guard tensors.count == 2, tensors[0].shape == weights.shape, tensors[1].shape == bias.shape else {
             throw LRPError.shape("\(header) takes W \(Shape.describe(weights.shape)) and B \(Shape.describe(bias.shape))")
         }
-        return try Linear(weights: tensors[0], bias: tensors[1])
+        return try Linear(weights: tensors[0], bias: tensors[1], patterns: try patternSlot.copy(in: tensors[0].precision))
     }
 
     /// dW = Xᵀ·DY, dB = Σ DY over the batch; returns DY·Wᵀ·sqrt(m)/sqrt(n) (the toolbox's conditioning).
@@ -93,6 +106,7 @@ public struct Linear: Layer {
 
     public func relevance(_ r: Tensor, input x: Tensor, output y: Tensor, rule: Rule) throws -> Tensor {
         _ = try outputShape(for: x.shape)
+        if rule.usesPatterns { return try patternRelevance(r, input: x, rule: rule) }
         if rule.isGradientFamily { return try gradientRelevance(r, input: x, output: y, rule: rule) }
         return try map(batch: x.shape[0]).relevance(r, input: x, output: y, rule: rule)
     }

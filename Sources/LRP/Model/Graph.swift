@@ -129,6 +129,11 @@ public struct Graph: Network {
         return sequential
     }
 
+    public func layer(at index: Int) -> (any Layer)? {
+        if case .layer(let l) = nodes[index].operation { return l }
+        return nil
+    }
+
     public func parameters(of index: Int) -> [Tensor] {
         if case .layer(let layer) = nodes[index].operation { return layer.parameters }
         return []

@@ -20,6 +20,8 @@ public protocol Network: Sendable {
     var inputShape: [Int]? { get set }
     /// Layer `index`'s parameters ("W", "B"; shared storage), empty when it has none.
     func parameters(of index: Int) -> [Tensor]
+    /// Layer `index` when it is a single-input layer (nil for a merge node; index checked by the caller).
+    func layer(at index: Int) -> (any Layer)?
 
     /// Checks that `index` names a layer; the error gives the valid range.
     func checkLayer(_ index: Int) throws

@@ -34,6 +34,7 @@ public struct Sequential: Network {
     public func inputs(of index: Int) -> [Int] { [index - 1] }
     public var outputIndex: Int { layers.count - 1 }
     public func parameters(of index: Int) -> [Tensor] { layers[index].parameters }
+    public func layer(at index: Int) -> (any Layer)? { layers[index] }
 
     public func checkLayer(_ index: Int) throws {
         guard layers.indices.contains(index) else {

@@ -52,10 +52,17 @@ public enum Rule: Sendable, Equatable, CustomStringConvertible {
     case guidedBackprop
     /// VisLRPDesigner's unified rule with its ten parameters.
     case unified(UnifiedRule)
+    /// PatternNet (Kindermans et al. 2018): the gradient pass with each kernel layer's W replaced by its pattern A,
+    /// the signal at a layer's input divided by its per-sample largest magnitude when it is an image (rank ≥ 3),
+    /// as iNNvestigate 1.0.8 projects it; elsewhere the gradient.
+    case patternNet
+    /// PatternAttribution: the gradient pass with each kernel layer's W replaced by A ⊙ W (not rescaled).
+    case patternAttribution
 
     /// The canonical names, in the order messages list them.
     public static let names = ["simple", "epsilon", "alphabeta", "ww", "flat", "zplus", "gamma", "zb", "pass", "norm",
-                               "gradient", "gradient_x_input", "sensitivity", "deconvnet", "guided_backprop", "unified"]
+                               "gradient", "gradient_x_input", "sensitivity", "deconvnet", "guided_backprop", "unified",
+                               "pattern_net", "pattern_attribution"]
 
     /// The stabilizer of zennit's rules when none is given.
     public static let defaultStabilizer = 1e-6
@@ -105,6 +112,10 @@ public enum Rule: Sendable, Equatable, CustomStringConvertible {
             throw LRPError.argument("the zb rule needs its bounds: give a rule spec such as \"zb:low=-1,high=1\" (or per-channel bounds through their own call)")
         case "unified":
             self = .unified(UnifiedRule())
+        case "pattern_net", "patternnet":
+            self = .patternNet
+        case "pattern_attribution", "patternattribution":
+            self = .patternAttribution
         default:
             throw LRPError.argument(
                 "unknown rule '\(name)' (known: \(Rule.names.joined(separator: ", ")); aliases none, alpha, w^2, z+)")
@@ -130,6 +141,8 @@ public enum Rule: Sendable, Equatable, CustomStringConvertible {
         case .deconvnet: return "deconvnet"
         case .guidedBackprop: return "guided_backprop"
         case .unified: return "unified"
+        case .patternNet: return "pattern_net"
+        case .patternAttribution: return "pattern_attribution"
         }
     }
 
@@ -148,10 +161,13 @@ public enum Rule: Sendable, Equatable, CustomStringConvertible {
     /// True for the rules that propagate gradients rather than relevance.
     public var isGradientFamily: Bool {
         switch self {
-        case .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop: return true
+        case .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop, .patternNet, .patternAttribution: return true
         default: return false
         }
     }
+
+    /// True for PatternNet and PatternAttribution, which read each kernel layer's pattern.
+    public var usesPatterns: Bool { self == .patternNet || self == .patternAttribution }
 
     /// True for rules that do not look at the input values (relevance spreads by weights or uniformly).
     var ignoresInput: Bool {

@@ -8,7 +8,7 @@
 ///     flat:epsilon=1e-6 | ww:epsilon=1e-6         zennit's Flat and WSquare (a stabilizer selects them)
 ///     zplus[:epsilon=1e-6] | gamma:0.25 | gamma:gamma=0.25,epsilon=1e-6 | norm[:epsilon=1e-6]
 ///     zb:low=-1,high=1[,epsilon=1e-6] | zb:-1,1 | zb:low=[-2.1 -2.0 -1.8],high=[2.2 2.4 2.6]
-///     pass | gradient | gradient_x_input | sensitivity | deconvnet | guided_backprop
+///     pass | gradient | gradient_x_input | sensitivity | deconvnet | guided_backprop | pattern_net | pattern_attribution
 ///     unified:alpha=2,beta=1,theta0=0,theta1=1,gamma0=0,gamma1=0,gamma1p=1,gamma1n=0,gamma2=0,epsilon=0
 ///     unified:gamma[,gamma1p=0.5]                 a preset (lrp0, epsilon, gamma, alphabeta, zplus, w2, flat), then changes
 extension Rule {
@@ -40,7 +40,8 @@ extension Rule {
         let reader = RuleSpecReader(arguments)
         switch name {
         case "simple", "none", "lrp0", "lrp-0", "pass", "gradient", "gradient_x_input", "gradientxinput", "input_x_gradient",
-             "sensitivity", "deconvnet", "guided_backprop", "guidedbackprop":
+             "sensitivity", "deconvnet", "guided_backprop", "guidedbackprop", "pattern_net", "patternnet",
+             "pattern_attribution", "patternattribution":
             try reader.finish(allowed: [])
             return try Rule(name: name, parameter: 0)
         case "epsilon":
@@ -115,7 +116,8 @@ extension Rule {
         func n(_ v: Double) -> String { JSON.format(v) }
         func list(_ v: [Double]) -> String { v.count == 1 ? n(v[0]) : "[" + v.map(n).joined(separator: " ") + "]" }
         switch self {
-        case .simple, .ww, .flat, .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
+        case .simple, .ww, .flat, .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop, .patternNet,
+             .patternAttribution:
             return name
         case .epsilon(let e): return "epsilon:\(n(e))"
         case .alphabeta(let a): return "alphabeta:\(n(a))"

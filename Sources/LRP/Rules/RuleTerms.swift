@@ -187,7 +187,7 @@ struct RuleTerms {
                 terms.append(Term(weights: [u.g], biasMap: .zero, coefficient: -u.beta, stabilizer: .zeroSafe(u.epsilon), mask: .all))
             }
             return RuleTerms(halves: [.tensor(a)], terms: terms)
-        case .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop:
+        case .pass, .gradient, .gradientTimesInput, .sensitivity, .deconvnet, .guidedBackprop, .patternNet, .patternAttribution:
             throw LRPError.unsupported("rule \(rule) is not an LRP rule on a layer with weights")
         }
     }

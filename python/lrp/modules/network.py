@@ -56,6 +56,45 @@ class Network(Module):
         name, value = self._rule_or_presets(lrp_var, param)
         return self._model.channel_statistics(R, layer, rule=name, param=value)
 
+    # PatternNet and PatternAttribution (lrp.patterns): nn.lrp(R, 'pattern_attribution') once patterns are set.
+
+    def fit_patterns(self, data, pattern_type="relu", batch_size=256, progress=None):
+        """Fits the patterns of `pattern_type` ("relu", "linear") on an array or an iterable of batches, in one
+        streaming pass, sets them and returns them (one array per kernel layer, in its kernel's shape)."""
+        self._sync()
+        return self._model.fit_patterns(data, pattern_type, batch_size, progress)
+
+    def pattern_statistics(self, batch):
+        """The pattern statistics of one batch: s1.merge(s2) adds them exactly, s.patterns(type) computes."""
+        self._sync()
+        return self._model.pattern_statistics(batch)
+
+    @property
+    def patterns(self):
+        """The patterns, one per kernel layer in model order (None where unset)."""
+        self._sync()
+        return self._model.patterns
+
+    def set_patterns(self, values):
+        """Sets the patterns: one array (or None) per kernel layer, each in its kernel's shape."""
+        self._sync()
+        self._model.set_patterns(values)
+
+    def save_patterns(self, path):
+        """Writes the patterns in iNNvestigate's layout, np.savez(path, *patterns)."""
+        self._sync()
+        self._model.save_patterns(path)
+
+    def load_patterns(self, path):
+        """Reads patterns (iNNvestigate's layout or a liblrp model archive) and sets them; returns them."""
+        self._sync()
+        return self._model.load_patterns(path)
+
+    def pattern_quality(self, X, estimator, statistics=None, seed=0, neurons=None):
+        """ρ(S) per kernel layer and neuron on held-out X for estimator identity, filter, linear, relu or random."""
+        self._sync()
+        return self._model.pattern_quality(X, estimator, statistics, seed, neurons)
+
     def lrp_conditional(self, R, layer, channels, lrp_var=None, param=None):
         """Conditional relevance (CRP): for each entry of `channels` (a channel or a list of channels of
         `layer`), the input relevance flowing through those channels only; K heatmaps from one forward pass."""
