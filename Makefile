@@ -73,6 +73,8 @@ c-test: lib
 	Tests/c/test_evaluation Tests/fixtures
 	$(CC) $(CSTRICT) Tests/c/test_precision.c -o Tests/c/test_precision $(CLINK)
 	Tests/c/test_precision Tests/fixtures
+	$(CC) $(CSTRICT) Tests/c/test_patterns.c -o Tests/c/test_patterns $(CLINK)
+	@tmp=$$(mktemp -d) && Tests/c/test_patterns $$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 exports-test: lib
 	bash Tests/c/check-exports.sh $(LIB) include/lrp.h

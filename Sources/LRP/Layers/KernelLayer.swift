@@ -28,13 +28,18 @@ extension KernelLayer {
     /// Sets (or with nil clears) the pattern: shaped like W (or with W's element count), converted to W's
     /// precision and copied, so the caller's tensor stays theirs.
     func setPattern(_ pattern: Tensor?) throws {
-        guard let pattern else { patternSlot.set(nil); return }
+        patternSlot.set(try checkedPattern(pattern))
+    }
+
+    /// `pattern` as this layer stores it — checked (element count, finite), shaped like W, in W's precision, a
+    /// copy — or nil for nil.
+    func checkedPattern(_ pattern: Tensor?) throws -> Tensor? {
+        guard let pattern else { return nil }
         guard pattern.count == weights.count else {
             throw LRPError.shape("the pattern of \(header) has \(pattern.count) values (\(Shape.describe(pattern.shape))); its kernel \(Shape.describe(weights.shape)) has \(weights.count)")
         }
-        let values = pattern.precision == weights.precision ? try pattern.copy() : try pattern.converted(to: weights.precision)
-        guard values.data.allSatisfy(\.isFinite) else { throw LRPError.argument("the pattern of \(header) holds values that are not finite") }
-        patternSlot.set(try values.reshaped(weights.shape).copy())
+        guard pattern.data.allSatisfy(\.isFinite) else { throw LRPError.argument("the pattern of \(header) holds values that are not finite") }
+        return try (pattern.precision == weights.precision ? pattern : try pattern.converted(to: weights.precision)).reshaped(weights.shape).copy()
     }
 
     /// Row k of W (patch position k) belongs to neuron j's group: always for one group.
@@ -56,7 +61,7 @@ final class PatternSlot: Sendable {
     /// The pattern, if set.
     var value: Tensor? { stored.withLock { $0 } }
 
-    /// Replaces the pattern.
+    /// Replaces the pattern (already checked by `KernelLayer.checkedPattern`).
     func set(_ pattern: Tensor?) { stored.withLock { $0 = pattern } }
 
     /// A new slot for a copy of the layer with weights in `precision`: the pattern copied and converted.

@@ -41,15 +41,11 @@ extension Network {
             throw LRPError.shape("\(patterns.count) patterns given; the model has \(kernels.count) kernel layers (Linear, Convolution)")
         }
         let layers = try kernels.map { try kernel($0) }
-        for (i, (layer, pattern)) in zip(layers, patterns).enumerated() {
-            guard let pattern else { continue }
-            guard pattern.count == layer.weights.count else {
-                throw LRPError.shape("pattern \(i) has \(pattern.count) values (\(Shape.describe(pattern.shape))); \(context(kernels[i]))'s kernel \(Shape.describe(layer.weights.shape)) has \(layer.weights.count)")
-            }
+        // Every pattern checked and prepared before any layer changes.
+        let prepared = try zip(layers, patterns).enumerated().map { i, pair in
+            try withContext("pattern \(i), \(context(kernels[i]))") { try pair.0.checkedPattern(pair.1) }
         }
-        for (i, (layer, pattern)) in zip(layers, patterns).enumerated() {
-            try withContext("pattern \(i), \(context(kernels[i]))") { try layer.setPattern(pattern) }
-        }
+        for (layer, pattern) in zip(layers, prepared) { layer.patternSlot.set(pattern) }
     }
 }
 
