@@ -1,9 +1,9 @@
 """liblrp's demo: explain classifier decisions on handwritten digits with several LRP rules.
 
 For each of the project's models (models/digits-*.txt, trained on scikit-learn's digits) it explains a
-handful of held-out digits with simple LRP, epsilon, alpha-beta (alpha 1 and 2) and a mix (flat on a
+handful of held-out digits with simple LRP, epsilon, alpha-beta (alpha 1 and 2), a mix (flat on a
 convolutional first layer — w^2 on a dense one, where flat would give every input the same share — and
-alpha 2 elsewhere), and writes a comparison grid PNG (rows: samples with their true and predicted
+alpha 2 elsewhere) and PatternNet and PatternAttribution (relu patterns fitted on the training digits), and writes a comparison grid PNG (rows: samples with their true and predicted
 class; columns: the input and one heatmap per rule) plus the raw relevance as .npy. With --toolbox DIR (a
 folder with the LRP Toolbox's models/LeNet-5.txt and data/mnist/) it does the same for LeNet-5 on MNIST.
 
@@ -24,14 +24,17 @@ import render
 from modules import Convolution
 
 RULES = [("simple", "simple", None), ("epsilon 0.01", "epsilon", 0.01), ("alpha 1", "alphabeta", 1.),
-         ("alpha 2", "alphabeta", 2.), (None, None, None)]  # the last: a per-layer mix, see explain()
+         ("alpha 2", "alphabeta", 2.), (None, None, None),  # a per-layer mix, see explain()
+         ("PatternNet", "pattern_net", None), ("PatternAttribution", "pattern_attribution", None)]
 
 
-def explain(nn, X, labels, name, out, scaling, image_shape, outline_sigma=None):
+def explain(nn, X, labels, name, out, scaling, image_shape, fit, outline_sigma=None):
     """Explains each sample's predicted class with every rule; writes the grid and the relevance. X is the
-    model's input batch; `image_shape` the (height, width) to draw each sample as."""
+    model's input batch; `image_shape` the (height, width) to draw each sample as; `fit` the data the patterns
+    of PatternNet and PatternAttribution are fitted on (held apart from X)."""
     first = 'flat' if isinstance(nn.modules[0], Convolution) else 'ww'
     mix_label = "%s + alpha 2" % ("flat" if first == 'flat' else "w^2")
+    nn.fit_patterns(fit, pattern_type="relu", progress=False)
     Ypred = nn.forward(X)
     predicted = Ypred.argmax(axis=1)
     R_init = Ypred * (np.arange(Ypred.shape[1])[None, :] == predicted[:, None])
@@ -41,6 +44,7 @@ def explain(nn, X, labels, name, out, scaling, image_shape, outline_sigma=None):
             nn.set_lrp_parameters('alphabeta', 2.)
             nn.modules[0].set_lrp_parameters(first)
             relevance.append(nn.lrp(R_init))
+            nn.set_lrp_parameters('simple')
         else:
             relevance.append(nn.lrp(R_init, rule, param))
     relevance = np.stack(relevance, axis=1)  # samples × rules × input shape
@@ -77,20 +81,22 @@ def main():
     start = time.time()
 
     for name, images in [("digits-mlp", False), ("digits-cnn-sumpool", True), ("digits-cnn-maxpool", True)]:
-        _, _, X_test, Y_test = digits.load(images=images)
+        X_train, _, X_test, Y_test = digits.load(images=images)
         labels = Y_test.argmax(axis=1)
         # The first held-out digit of each class 0, 1, 2, ...
         picks = [int(np.flatnonzero(labels == c)[0]) for c in range(10)][:args.samples]
         nn = model_io.read(os.path.join(args.models, name + ".txt"))
-        explain(nn, X_test[picks], labels[picks], name, args.out, scaling=6, image_shape=(8, 8))
+        explain(nn, X_test[picks], labels[picks], name, args.out, scaling=6, image_shape=(8, 8), fit=X_train)
 
     if args.toolbox:
         nn = model_io.read(os.path.join(args.toolbox, "models", "LeNet-5.txt"))
-        images = data_io.read(os.path.join(args.toolbox, "data", "mnist", "test_images.mat"))[:args.samples]
+        images = data_io.read(os.path.join(args.toolbox, "data", "mnist", "test_images.mat"))
         labels = data_io.read(os.path.join(args.toolbox, "data", "mnist", "test_labels.npy"))[:args.samples, 0].astype(int)
         X = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
                    constant_values=-1.)
-        explain(nn, X, labels, "lenet5-mnist", args.out, scaling=3, image_shape=(32, 32), outline_sigma=2)
+        # Patterns from the second half of the test set; the explained digits are the first.
+        explain(nn, X[:args.samples], labels, "lenet5-mnist", args.out, scaling=3, image_shape=(32, 32),
+                fit=X[5000:], outline_sigma=2)
 
     print("demo finished in %.1f s; images and relevance arrays are in %s" % (time.time() - start, args.out))
 
