@@ -47,6 +47,10 @@ evaluate: lib
 	@bash scripts/install-deps.sh --demo
 	python3 examples/python/evaluate_explanations.py $(SHARED) $(OUT)/evaluate
 
+patterns: lib
+	@bash scripts/install-deps.sh --demo
+	python3 examples/python/pattern_evidence.py $(SHARED) $(OUT)/patterns
+
 c-demo: example
 	@mkdir -p $(OUT)
 	@for rule in simple epsilon:0.01 alphabeta:1 alphabeta:2 ww flat; do \

@@ -147,6 +147,65 @@ int main(int argc, char **argv) {
     snprintf(t, sizeof t, "K conditional heatmaps %.2f× one forward and K backward passes (<= 1×, within noise)",
              conditional[REPS / 2] / plain[REPS / 2]);
     target(conditional[REPS / 2] <= 1.05 * plain[REPS / 2], t);
+
+    /* PatternNet and PatternAttribution (issue 13): fitting on 10⁴ MNIST digits, batch by batch as fit_patterns
+     * does, against one forward pass over them; PatternAttribution and PatternNet against a gradient pass. */
+    enum { F = 10000, B = 256 };
+    double *all = malloc(sizeof(double) * F * 1024), *out = malloc(sizeof(double) * B * 10);
+    if (!all || !out) { fprintf(stderr, "evaluation: out of memory\n"); return 1; }
+    for (int n = 0; n < F; n++)
+        for (int i = 0; i < 32; i++)
+            for (int j = 0; j < 32; j++) {
+                int inside = i >= 2 && i < 30 && j >= 2 && j < 30;
+                all[(int64_t)n * 1024 + i * 32 + j] = inside ? pixels[(int64_t)n * 784 + (i - 2) * 28 + (j - 2)] / 127.5 - 1 : -1;
+            }
+    double passes[REPS], fits[REPS];
+    for (int k = 0; k < REPS; k++) {
+        double t0 = now();
+        for (int s = 0; s < F; s += B) {
+            int64_t bs[4] = {F - s < B ? F - s : B, 32, 32, 1};
+            check(lrp_forward(m, all + (int64_t)s * 1024, 4, bs, out, B * 10, &rank, ys), "forward");
+        }
+        passes[k] = now() - t0;
+        t0 = now();
+        lrp_pattern_statistics *total = NULL;
+        for (int s = 0; s < F; s += B) {
+            int64_t bs[4] = {F - s < B ? F - s : B, 32, 32, 1};
+            lrp_pattern_statistics *part = NULL;
+            check(lrp_pattern_statistics_compute(m, all + (int64_t)s * 1024, 4, bs, &part), "pattern statistics");
+            if (total) { check(lrp_pattern_statistics_merge(total, part), "merge"); lrp_pattern_statistics_free(part); }
+            else total = part;
+        }
+        check(lrp_model_set_patterns(m, total, "relu"), "set patterns");
+        fits[k] = now() - t0;
+        lrp_pattern_statistics_free(total);
+    }
+    qsort(passes, REPS, sizeof *passes, compare);
+    qsort(fits, REPS, sizeof *fits, compare);
+    printf("LeNet-5 patterns fitted on %d MNIST digits (batches of %d): %.0f ms; one forward pass over them %.0f ms (%.2f×)\n",
+           F, B, fits[REPS / 2] * 1e3, passes[REPS / 2] * 1e3, fits[REPS / 2] / passes[REPS / 2]);
+    snprintf(t, sizeof t, "fitting %.2f× one forward pass over the data (<= 3×)", fits[REPS / 2] / passes[REPS / 2]);
+    target(fits[REPS / 2] <= 3 * passes[REPS / 2], t);
+    const char *rules[3] = {"gradient", "pattern_attribution", "pattern_net"};
+    double cost[3];
+    check(lrp_forward(m, x, 4, shape, y, N * 10, &rank, ys), "forward");
+    for (int q = 0; q < 3; q++) {
+        double times[REPS];
+        for (int k = 0; k < REPS; k++) {
+            double t0 = now();
+            check(lrp_relevance(m, r, N * 10, rules[q], 0, rx, N * 1024), rules[q]);
+            times[k] = now() - t0;
+        }
+        qsort(times, REPS, sizeof *times, compare);
+        cost[q] = times[REPS / 2];
+    }
+    printf("LeNet-5, N = %d: gradient %.1f ms, PatternAttribution %.1f ms (%.2f×), PatternNet %.1f ms (%.2f×)\n", N,
+           cost[0] * 1e3, cost[1] * 1e3, cost[1] / cost[0], cost[2] * 1e3, cost[2] / cost[0]);
+    snprintf(t, sizeof t, "PatternAttribution %.2f×, PatternNet %.2f× a gradient pass (<= 1.2×)", cost[1] / cost[0], cost[2] / cost[0]);
+    target(cost[1] <= 1.2 * cost[0] && cost[2] <= 1.2 * cost[0], t);
+    free(all);
+    free(out);
+
     printf("%d target(s) missed\n", missed);
     lrp_model_free(m);
     lrp_array_free(images);

@@ -65,7 +65,7 @@ struct SequentialTests {
         #expect(try Rule(name: "alpha", parameter: 2) == .alphabeta(alpha: 2))
         #expect(try Rule(name: "W^2", parameter: 0) == .ww)
         #expect(try Rule(name: "EPSILON", parameter: 0.01) == .epsilon(0.01))
-        #expect(throws: LRPError.argument("unknown rule 'deeplift' (known: simple, epsilon, alphabeta, ww, flat, zplus, gamma, zb, pass, norm, gradient, gradient_x_input, sensitivity, deconvnet, guided_backprop, unified; aliases none, alpha, w^2, z+)")) {
+        #expect(throws: LRPError.argument("unknown rule 'deeplift' (known: simple, epsilon, alphabeta, ww, flat, zplus, gamma, zb, pass, norm, gradient, gradient_x_input, sensitivity, deconvnet, guided_backprop, unified, pattern_net, pattern_attribution; aliases none, alpha, w^2, z+)")) {
             try Rule(name: "deeplift", parameter: 0)
         }
         #expect(throws: LRPError.self) { try Rule(name: "epsilon", parameter: -1) }

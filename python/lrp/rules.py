@@ -9,6 +9,7 @@
     ('flat', {'epsilon': 1e-6})                       zennit's Flat (likewise 'ww'); any parameters as a dict
     ('unified', {'alpha': 2, 'beta': 1, ...})         VisLRPDesigner's unified rule (see lrp.h)
     ('gradient'), ('gradient_x_input'), ('sensitivity'), ('deconvnet'), ('guided_backprop'), ('pass')
+    ('pattern_net'), ('pattern_attribution')          PatternNet, PatternAttribution: need fitted patterns (lrp.patterns)
     'gamma:gamma=0.25,epsilon=1e-6'                   any rule spec as the name (param unused)
 
 The toolbox's explicit ("slow") forms 'simple_slow' (also 'slow'), 'epsilon_slow', 'alphabeta_slow' (also
