@@ -23,7 +23,7 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo evaluate test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
+.PHONY: deps test-deps lib example demo c-demo evaluate patterns test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
 
 deps:
 	@bash scripts/install-deps.sh
