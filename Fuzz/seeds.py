@@ -48,6 +48,13 @@ def main(folder):
         model_io.write(model_io.read(os.path.join("models", name)), os.path.join(folder, "archive", name + ".npz"))
     graph = model_io.read(os.path.join(FIXTURES, "keras/residual_graph.h5"))
     model_io.write(graph, os.path.join(folder, "archive", "residual_graph.npz"))
+    # A model archive holding patterns, and pattern statistics, of the small CNN the string targets use.
+    small = model_io.read(os.path.join("models", "digits-cnn-sumpool.txt"))
+    x = np.random.RandomState(0).uniform(0, 1, size=(20, 8, 8, 1))
+    small.fit_patterns(x, progress=False)
+    model_io.write(small, os.path.join(folder, "archive", "with-patterns.npz"))
+    os.makedirs(os.path.join(folder, "pattern-statistics"), exist_ok=True)
+    small.pattern_statistics(x).save(os.path.join(folder, "pattern-statistics", "digits.npz"))
 
     for i, a in enumerate(arrays()):
         buffer = io.BytesIO()

@@ -138,6 +138,19 @@ func text(_ bytes: [UInt8]) -> [CChar] {
 let targets: [FuzzTarget] = [
     FuzzTarget(name: "txt-model", run: readModel("m.txt", format: "txt", input: [1, 8, 8, 1])),
     FuzzTarget(name: "archive", run: readModel("m.npz", format: "npz")),
+    FuzzTarget(name: "pattern-statistics", run: { bytes in
+        // Statistics read back from a file, then used: patterns set on the small model and its rules run.
+        var statistics: OpaquePointer?
+        guard lrp_pattern_statistics_read(file("s.npz", bytes), &statistics) == LRP_OK else { return }
+        defer { lrp_pattern_statistics_free(statistics) }
+        let model = smallModel.pointer
+        if lrp_model_set_patterns(model, statistics, "relu") == LRP_OK {
+            _ = lrp_set_rule_spec(model, -1, "pattern_attribution")
+            exercise(model, input: [2, 8, 8, 1])
+            _ = lrp_model_set_patterns(model, nil, nil)
+            _ = lrp_set_rule_spec(model, -1, "simple")
+        }
+    }),
     FuzzTarget(name: "npy", run: readArray("a.npy", format: "npy")),
     FuzzTarget(name: "npz", run: readArray("a.npz", format: "npz")),
     FuzzTarget(name: "mat", run: readArray("a.mat", format: "mat")),
