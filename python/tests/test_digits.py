@@ -71,5 +71,5 @@ def test_demo_writes_grids_and_relevance(tmp_path):
         width, height = png_size(str(tmp_path / (name + ".png")))
         assert width > 300 and height > 50
         relevance = np.load(tmp_path / (name + "-relevance.npy"))
-        assert relevance.shape[:2] == (3, 5) and np.isfinite(relevance).all()
+        assert relevance.shape[:2] == (3, 7) and np.isfinite(relevance).all()  # 7 methods: 5 LRP rules, PatternNet, PatternAttribution
         assert "%s " % name in result.stdout
