@@ -74,14 +74,7 @@ extension AffineMap {
             let product = workspace.buffer(2, k * width, T.self)
             for start in stride(from: part.lowerBound, to: part.upperBound, by: chunk) {
                 let rows = start..<Swift.min(part.upperBound, start + chunk)
-                let a: UnsafePointer<T>
-                if geometry.patchesAreInput {
-                    a = xp + rows.lowerBound * k
-                } else {
-                    let space = workspace.buffer(0, rows.count * k, T.self)
-                    geometry.gather(xp, rows: rows, into: space)
-                    a = UnsafePointer(space)
-                }
+                let a = patches(xp, rows, workspace.buffer(0, rows.count * k, T.self))
                 let b = workspace.buffer(1, rows.count * width, T.self)
                 for (r, row) in rows.enumerated() {
                     let (zr, br) = (zp + row * m, b + r * width)

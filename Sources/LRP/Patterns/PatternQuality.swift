@@ -94,9 +94,10 @@ extension Network {
             guard let statistics else {
                 throw LRPError.argument("the \(estimator.rawValue) estimator needs pattern statistics fitted on other data (fit patterns first)")
             }
-            let first = try statistics.patterns(estimator == .linear ? .linear : .reluNegative, for: self)
-            let second = estimator == .linear ? first : try statistics.patterns(.relu, for: self)
-            return zip(first, second).map { (minus: $0.data, plus: $1.data) }
+            // In float64 whatever the model's precision: ρ is computed in float64.
+            let first = try statistics.patternValues(estimator == .linear ? .linear : .reluNegative, for: self)
+            let second = estimator == .linear ? first : try statistics.patternValues(.relu, for: self)
+            return zip(first, second).map { (minus: $0, plus: $1) }
         case .filter, .random:
             var random = SampleRandom(seed: seed)
             return layers.map { layer in
@@ -183,14 +184,7 @@ extension AffineMap {
             let product = workspace.buffer(2, k * width, Double.self)
             for start in stride(from: part.lowerBound, to: part.upperBound, by: chunk) {
                 let rows = start..<Swift.min(part.upperBound, start + chunk)
-                let a: UnsafePointer<Double>
-                if geometry.patchesAreInput {
-                    a = xp + rows.lowerBound * k
-                } else {
-                    let space = workspace.buffer(0, rows.count * k, Double.self)
-                    geometry.gather(xp, rows: rows, into: space)
-                    a = UnsafePointer(space)
-                }
+                let a = patches(xp, rows, workspace.buffer(0, rows.count * k, Double.self))
                 let right = workspace.buffer(1, rows.count * width, Double.self)
                 for (r, row) in rows.enumerated() {
                     let (ar, zr, br) = (a + r * k, zp + row * m, right + r * width)

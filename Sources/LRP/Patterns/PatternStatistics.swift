@@ -117,6 +117,15 @@ public struct PatternStatistics: Sendable, Equatable {
     /// the model's precision.
     public func patterns(_ type: PatternType, for model: any Network) throws -> [Tensor] {
         let kernels = model.kernelLayers
+        return try zip(kernels, try patternValues(type, for: model)).map { index, values in
+            guard let shape = model.parameters(of: index).first?.shape else { throw LRPError.shape("\(model.context(index)) has no kernel") }
+            return try Tensor(shape: shape, data: values).converted(to: model.precision)
+        }
+    }
+
+    /// The patterns as float64 values (K×M row-major per kernel layer), checked against `model`'s kernel layers.
+    func patternValues(_ type: PatternType, for model: any Network) throws -> [[Double]] {
+        let kernels = model.kernelLayers
         guard kernels.count == layers.count else {
             throw LRPError.shape("these pattern statistics are of \(layers.count) kernel layers; the model has \(kernels.count)")
         }
@@ -126,11 +135,10 @@ public struct PatternStatistics: Sendable, Equatable {
                 throw LRPError.shape("pattern statistics of layer \(s.layer) (\(s.inputs)×\(s.neurons)) do not fit \(model.context(index))")
             }
             let w = try layer.weights.converted(to: .float64)
-            let a = try w.withUnsafeBufferPointer(as: Double.self) { wp in
+            return try w.withUnsafeBufferPointer(as: Double.self) { wp in
                 guard let base = wp.baseAddress else { throw LRPError.shape("\(model.context(index)) has no weights") }
                 return try s.pattern(type, weights: base, connects: layer.connects)
             }
-            return try Tensor(shape: layer.weights.shape, data: a).converted(to: model.precision)
         }
     }
 }

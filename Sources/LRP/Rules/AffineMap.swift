@@ -71,7 +71,7 @@ struct AffineMap {
 
     /// The patch rows `rows` of x: a pointer into x itself when patches are the input, else gathered
     /// (im2col) into `space`.
-    private func patches<T: Real>(_ x: UnsafePointer<T>, _ rows: Range<Int>, _ space: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
+    func patches<T: Real>(_ x: UnsafePointer<T>, _ rows: Range<Int>, _ space: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         if geometry.patchesAreInput { return x + rows.lowerBound * geometry.patchSize }
         geometry.gather(x, rows: rows, into: space)
         return UnsafePointer(space)
