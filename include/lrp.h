@@ -51,9 +51,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 7   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 8   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.7.0"
+#define LRP_VERSION_STRING "1.8.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -370,6 +370,13 @@ lrp_status lrp_layer_relevance_f32(lrp_model *model, int32_t layer, const float 
 /** The shape of the input (which = 0) or output (which = 1) of layer `layer`'s trace, into *rank and
  *  shape[0 .. *rank). Fails with LRP_ERR_STATE when the layer has not run. */
 lrp_status lrp_layer_trace_shape(const lrp_model *model, int32_t layer, int32_t which, int32_t *rank, int64_t *shape);
+/** The values of the input (which = 0) or output (which = 1) of layer `layer`'s trace — e.g. a layer's
+ *  activations, or the logits entering a final SoftMax — into out (capacity values, at least the trace's count;
+ *  lrp_layer_trace_shape gives its shape), converted to double. Fails with LRP_ERR_STATE when the layer has not
+ *  run. */
+lrp_status lrp_layer_trace(const lrp_model *model, int32_t layer, int32_t which, double *out, int64_t capacity);
+/** lrp_layer_trace into a float array. */
+lrp_status lrp_layer_trace_f32(const lrp_model *model, int32_t layer, int32_t which, float *out, int64_t capacity);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Training (the toolbox's backward and update, with its scaling factors)

@@ -93,6 +93,31 @@ public func lrp_layer_trace_shape(_ model: OpaquePointer?, _ layer: Int32, _ whi
     }
 }
 
+@_cdecl("lrp_layer_trace")
+public func lrp_layer_trace(_ model: OpaquePointer?, _ layer: Int32, _ which: Int32,
+                            _ out: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
+    layerTrace("lrp_layer_trace", model, layer, which, out, capacity)
+}
+
+@_cdecl("lrp_layer_trace_f32")
+public func lrp_layer_trace_f32(_ model: OpaquePointer?, _ layer: Int32, _ which: Int32,
+                                _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> lrp_status {
+    layerTrace("lrp_layer_trace_f32", model, layer, which, out, capacity)
+}
+
+/// lrp_layer_trace and lrp_layer_trace_f32: the values of a trace's input or output, converted to T.
+private func layerTrace<T: Real>(_ function: StaticString, _ model: OpaquePointer?, _ layer: Int32, _ which: Int32,
+                                 _ out: UnsafeMutablePointer<T>?, _ capacity: Int64) -> lrp_status {
+    guarded(function, model: model) { handle in
+        let out = try required(out, "out")
+        guard which == 0 || which == 1 else { throw LRPError.argument("which must be 0 (input) or 1 (output), got \(which)") }
+        let t = try trace(handle, Int(layer))
+        let kept = which == 0 ? t.input : t.output
+        try checkCapacity(capacity, kept.count, "the trace buffer (capacity)")
+        copy(try kept.converted(to: T.precision), to: out)
+    }
+}
+
 @_cdecl("lrp_backward")
 public func lrp_backward(_ model: OpaquePointer?, _ dy: UnsafePointer<Double>?, _ dyCount: Int64,
                          _ dx: UnsafeMutablePointer<Double>?, _ dxCapacity: Int64) -> lrp_status {

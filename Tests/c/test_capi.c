@@ -161,6 +161,22 @@ int main(int argc, char **argv) {
     CHECK(y_rank == 2 && y_shape[0] == 1 && y_shape[1] == 3, "output shape");
     CHECK(out[0] + out[1] + out[2] > 0.999999 && out[0] + out[1] + out[2] < 1.000001, "softmax sums to 1");
 
+    /* The traces' values: the first layer kept x, the SoftMax kept the logits whose softmax is the output. */
+    double kept[9], logits[3] = {42, 42, 42};
+    CHECK(lrp_layer_trace(model, 0, 0, kept, 9) == LRP_OK && memcmp(kept, x, sizeof x) == 0, "trace of layer 0's input");
+    CHECK(lrp_layer_trace(model, 5, 0, logits, 3) == LRP_OK, "%s", lrp_last_error());
+    double m = fmax(logits[0], fmax(logits[1], logits[2])), total = 0;
+    for (int k = 0; k < 3; k++) total += exp(logits[k] - m);
+    for (int k = 0; k < 3; k++) CHECK(fabs(exp(logits[k] - m) / total - out[k]) < 1e-15, "softmax of the kept logits, class %d", k);
+    float kept32[3];
+    CHECK(lrp_layer_trace_f32(model, 5, 1, kept32, 3) == LRP_OK && fabsf(kept32[1] - (float)out[1]) < 1e-7f, "float trace");
+    logits[0] = 42;
+    expect_error("trace buffer too small", lrp_layer_trace(model, 5, 0, logits, 2), LRP_ERR_SHAPE, "holds 2 values, 3 are needed", NULL);
+    CHECK(logits[0] == 42, "trace written on failure");
+    expect_error("trace which out of range", lrp_layer_trace(model, 5, 2, logits, 3), LRP_ERR_ARGUMENT, "which must be 0", NULL);
+    expect_error("trace layer out of range", lrp_layer_trace(model, 6, 0, logits, 3), LRP_ERR_ARGUMENT, "layer 6 out of range", NULL);
+    expect_error("trace NULL out", lrp_layer_trace(model, 5, 0, NULL, 3), LRP_ERR_ARGUMENT, "out is NULL", NULL);
+
     rx[0] = 42;
     expect_error("relevance of the wrong size", lrp_relevance(model, r3, 2, NULL, 0, rx, 9), LRP_ERR_SHAPE, "r has 2 values", "1×3");
     expect_error("relevance buffer too small", lrp_relevance(model, r3, 3, NULL, 0, rx, 8), LRP_ERR_SHAPE, "holds 8 values, 9 are needed", NULL);

@@ -148,6 +148,8 @@ _SIGNATURES = {
     "lrp_layer_relevance": (_status, [_handle, c_int32, _doubles, c_int64, c_char_p, c_double, _doubles, c_int64]),
     "lrp_layer_output_shape": (_status, [_handle, c_int32, c_int32, _int64s, POINTER(c_int32), _int64s]),
     "lrp_layer_trace_shape": (_status, [_handle, c_int32, c_int32, POINTER(c_int32), _int64s]),
+    "lrp_layer_trace": (_status, [_handle, c_int32, c_int32, _doubles, c_int64]),
+    "lrp_layer_trace_f32": (_status, [_handle, c_int32, c_int32, _floats, c_int64]),
     "lrp_backward": (_status, [_handle, _doubles, c_int64, _doubles, c_int64]),
     "lrp_layer_backward": (_status, [_handle, c_int32, _doubles, c_int64, _doubles, c_int64]),
     "lrp_update": (_status, [_handle, c_int32, c_double]),

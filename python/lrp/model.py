@@ -169,6 +169,17 @@ class Model:
         check(lib.lrp_layer_trace_shape(self._handle, _layer(layer), integer(which, "which"), byref(rank), shape))
         return read_shape(rank, shape)
 
+    def trace(self, layer, which=1):
+        """The values layer `layer` kept from its last pass: its input (which=0) or output (which=1, the
+        default — e.g. a layer's activations), in the model's dtype."""
+        layer = _layer(layer)
+        shape = self.trace_shape(layer, which)
+        single = self.dtype == np.float32
+        out = np.empty(shape, dtype=np.float32 if single else np.float64)
+        function = lib.lrp_layer_trace_f32 if single else lib.lrp_layer_trace
+        check(function(self._handle, layer, integer(which, "which"), out, out.size))
+        return out
+
     # -- parameters and presets -------------------------------------------------------------------------
 
     def parameter(self, layer, name):

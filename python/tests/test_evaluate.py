@@ -305,6 +305,20 @@ def test_ablation(net, batch):
         net.forward(x, ablate={40: [0]})
 
 
+def test_traces_are_the_layers_values(net, batch):
+    x, _ = batch
+    net.forward(x)
+    model = net._model
+    a = x
+    for i, module in enumerate(net.modules):
+        np.testing.assert_array_equal(model.trace(i, 0), a)
+        a = module.forward(a)
+        np.testing.assert_allclose(model.trace(i), a, rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(model.trace(len(net.modules) - 1, 0), logits(net, x), rtol=1e-15)
+    with pytest.raises(LRPError, match="which must be 0"):
+        model.trace(0, 2)
+
+
 def test_occlusion_against_numpy(net, batch):
     x, _ = batch
     boxes = [(0, 0, 4, 4), (2, 2, 6, 7), np.array([[0, 0, 2, 8], [6, 0, 8, 8]]), (1, 1, 8, 8), (3, 0, 5, 8)]
