@@ -78,6 +78,11 @@ def main(folder):
     put(folder, "composite", "c.json", json.dumps(composite))
     put(folder, "composite", "flat.json", json.dumps({"format": "liblrp-composite", "version": 1,
                                                       "segments": [{"first": 0, "last": 0, "rule": "flat"}]}))
+    put(folder, "composite", "vislrpdesigner.json", json.dumps({"name": "m", "date": "d", "time": "t", "configuration": [
+        {"id": 0, "method": ["gamma"], "x0": 1, "x1": 3, "theta0": 0, "theta1": 1, "gamma0": 0, "gamma1": 1, "gamma1p": 0.3,
+         "gamma1n": 0, "gamma2": 0, "eps": 0, "alpha": 1, "beta": 0},
+        {"id": 1, "method": ["z_beta"], "x0": 1, "x1": 1, "low": [-1, -2], "high": 1},
+        {"id": 2, "method": ["customized"], "x0": 3, "x1": 8, "rule": "epsilon:0.1"}]}))
     specs = ["epsilon:0.01", "alphabeta:alpha=2,beta=1", "gamma:0.25", "zb:low=[-2.1 -2.0],high=[2.2 2.4]", "zplus",
              "flat:epsilon=1e-6", "ww", "norm", "pass", "gradient_x_input", "guided_backprop",
              "unified:alpha=2,beta=1,theta0=0,theta1=1,gamma0=0,gamma1=0,gamma1p=1,gamma1n=0,gamma2=0,epsilon=0",

@@ -230,7 +230,10 @@ lrp_status lrp_set_rule_bounds(lrp_model *model, int32_t layer, const double *lo
  *  "sequential_preset_b" (and their "_flat" forms), "lrp_cmp" — with `params` (NULL or "key=value,…":
  *  epsilon, stabilizer; gamma, low, high for epsilon_gamma_box (low/high required, lists allowed); alpha and
  *  flat_layers for lrp_cmp), or the path of a composite file (".json", see lrp_write_composite) whose segments
- *  set the rules of their layers. Dense (Linear) layers, convolutions and the first Linear/Convolution layer
+ *  set the rules of their layers — also a model saved by VisLRPDesigner or liblrp's designer ({"configuration":
+ *  [{"x0": 1, "x1": 11, "alpha": 1, "beta": 0, "theta0": 0, …, "eps": 0}, …]}: 1-based inclusive layers, the
+ *  later segment winning, each the unified rule of its ten parameters; "rule" (a rule spec) replaces them,
+ *  method "z_beta" takes "low" and "high"). Dense (Linear) layers, convolutions and the first Linear/Convolution layer
  *  get the rules of spec/rules.md; pools and Add get norm, MaxPool its maximum, the others pass.
  *  Nothing changes on failure. */
 lrp_status lrp_set_composite(lrp_model *model, const char *name_or_path, const char *params);

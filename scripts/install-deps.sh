@@ -2,13 +2,15 @@
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), libdnnl-dev (oneDNN: float32 convolutions), zlib1g-dev,
 #   libhdf5-dev (Keras .h5 files), pkg-config
-#   Python packages: with --demo numpy, scikit-learn (the digits), matplotlib (plots of the analyses) and tqdm
-#   (progress of pattern fitting); with
-#   --tests also scipy and pytest
+#   Python packages: with --demo numpy, scikit-learn (the digits), matplotlib (plots of the analyses), tqdm
+#   (progress of pattern fitting) and the designer's Flask, waitress (its web server) and Pillow (image files);
+#   with --tests also scipy, pytest and selenium, and Debian's chromium and chromium-driver (the designer's
+#   browser tests)
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
 packages=(libopenblas-dev libdnnl-dev zlib1g-dev libhdf5-dev pkg-config)
+[ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,6 +36,8 @@ python_packages() {  # $1: imports to try, $2...: packages to install when they 
 }
 
 case "${1:-}" in
-    --demo) python_packages "numpy, sklearn, matplotlib, tqdm" numpy scikit-learn matplotlib tqdm ;;
-    --tests) python_packages "numpy, scipy.io, pytest, sklearn, matplotlib, tqdm" numpy scipy pytest scikit-learn matplotlib tqdm ;;
+    --demo) python_packages "numpy, sklearn, matplotlib, tqdm, flask, waitress, PIL" numpy scikit-learn matplotlib tqdm \
+        flask waitress pillow ;;
+    --tests) python_packages "numpy, scipy.io, pytest, sklearn, matplotlib, tqdm, flask, waitress, PIL, selenium" numpy scipy \
+        pytest scikit-learn matplotlib tqdm flask waitress pillow selenium ;;
 esac

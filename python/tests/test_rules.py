@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import REPOSITORY, relative_error, shared
-from lrp import LRPArgumentError, LRPShapeError, model_io
+from lrp import LRPArgumentError, LRPFormatError, LRPShapeError, model_io
 from lrp.modules import Sequential
 
 ZENNIT = os.path.join(REPOSITORY, "Tests", "fixtures", "zennit")
@@ -203,3 +203,63 @@ def test_many_targets_equal_separate_runs():
         assert relative_error(many[k], nn.lrp(arrays[k], "gamma", 0.25)) <= 1e-14
     with pytest.raises(LRPShapeError):
         nn.lrp_targets([np.zeros((3, 5))])
+
+
+def _designer_segment(x0, x1, **parameters):
+    """A segment as VisLRPDesigner saves it (LRP-0 unless parameters say otherwise)."""
+    entry = {"id": 0, "method": ["customized"], "x0": x0, "x1": x1, "theta0": 0, "theta1": 1, "gamma0": 0, "gamma1": 1,
+             "gamma1p": 0, "gamma1n": 0, "gamma2": 0, "eps": 0, "alpha": 1, "beta": 0}
+    entry.update(parameters)
+    return entry
+
+
+def test_vislrpdesigner_files_set_the_unified_rule_on_their_1_based_segments(tmp_path):
+    nn = _model("cnn")
+    n = len(nn.modules)
+    saved = {"name": "Model 1", "date": "2026-12-02", "time": "10:00:00", "configuration": [
+        _designer_segment(1, 4, method=["gamma"], gamma1p=0.3),
+        _designer_segment(4, 8, method=["epsilon"], eps=0.25),  # shares layer 4 with the first: the later one wins
+        _designer_segment(9, n, method=["alpha-beta"], alpha=2, beta=1, gamma1=0, gamma1p=1),
+        _designer_segment(1, 1, method=["z_beta"], low=-1, high=1),
+        {"x0": 2, "x1": 2, "rule": "pass"}]}
+    path = str(tmp_path / "designed.json")
+    with open(path, "w") as f:
+        json.dump(saved, f)
+    nn.set_composite(path)
+    expected = (["zb:low=-1,high=1,epsilon=1e-06", "pass"] +
+                ["unified:alpha=1,beta=0,theta0=0,theta1=1,gamma0=0,gamma1=1,gamma1p=0.3,gamma1n=0,gamma2=0,epsilon=0"] +
+                ["unified:alpha=1,beta=0,theta0=0,theta1=1,gamma0=0,gamma1=1,gamma1p=0,gamma1n=0,gamma2=0,epsilon=0.25"] * 5 +
+                ["unified:alpha=2,beta=1,theta0=0,theta1=1,gamma0=0,gamma1=0,gamma1p=1,gamma1n=0,gamma2=0,epsilon=0"] * (n - 8))
+    assert [m.lrp_var for m in nn.modules] == expected
+    # the same relevance as setting those rules one by one
+    r = REFERENCES["cnn.r"]
+    other = _model("cnn")
+    for module, spec in zip(other.modules, expected):
+        module.set_lrp_parameters(spec)
+    assert np.array_equal(nn.lrp(r), other.lrp(r))
+
+
+@pytest.mark.parametrize("configuration,fragment", [
+    ("nope", "\"configuration\" must be a list of segments"),
+    ([{"x0": 1}], "segment 0 of \"configuration\": needs \"x1\""),
+    ([_designer_segment(0, 2)], "\"x0\" must be a layer number of 1 or more, got the number 0"),
+    ([_designer_segment(3, 2)], "x1 (2) is before x0 (3)"),
+    ([_designer_segment(1, 2, gamma1p="x")], "\"gamma1p\" must be a number, got the string \"x\""),
+    ([{k: v for k, v in _designer_segment(1, 2).items() if k != "eps"}], "needs \"eps\""),
+    ([_designer_segment(1, 2, eps=-1)], "unified epsilon must be ≥ 0"),
+    ([_designer_segment(1, 2, method=["z_beta"])], "method z_beta needs \"low\" and \"high\""),
+    ([_designer_segment(1, 2), _designer_segment(2, 40)], "segment 1 … 39 reaches past the model's 11 layers"),
+    ([_designer_segment(1, 2, rule="gama")], "unknown rule 'gama'"),
+])
+def test_vislrpdesigner_file_errors_name_the_segment_and_change_nothing(tmp_path, configuration, fragment):
+    nn = _model("cnn")
+    nn.set_composite("epsilon_plus")
+    before = [m.lrp_var for m in nn.modules]
+    path = str(tmp_path / "bad.json")
+    with open(path, "w") as f:
+        json.dump({"name": "bad", "configuration": configuration}, f)
+    # the library's own checks of rules and segments are argument errors; what only the file gets wrong, format errors
+    argument = any(part in fragment for part in ("reaches past", "unknown rule", "≥ 0"))
+    with pytest.raises(LRPArgumentError if argument else LRPFormatError, match=re.escape(fragment)):
+        nn.set_composite(path)
+    assert [m.lrp_var for m in nn.modules] == before

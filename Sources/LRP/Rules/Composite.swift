@@ -128,8 +128,9 @@ public enum Composite {
     }
 
     /// The segments of a composite file: {"format": "liblrp-composite", "version": 1, "segments": [{"first": 0,
-    /// "last": 2, "rule": "flat:epsilon=1e-06"}, …]}.
+    /// "last": 2, "rule": "flat:epsilon=1e-06"}, …]}, or of a model saved by VisLRPDesigner (VisLRPDesignerFormat).
     public static func segments(json: JSON) throws -> [Segment] {
+        if VisLRPDesignerFormat.matches(json) { return try VisLRPDesignerFormat.segments(json: json) }
         guard json["format"]?.string == "liblrp-composite" else { throw LRPError.format("\"format\" is not \"liblrp-composite\"") }
         guard json["version"]?.integer == 1 else { throw LRPError.unsupported("composite file version \(json["version"]?.kind ?? "missing") (this library reads 1)") }
         guard let list = json["segments"]?.array else { throw LRPError.format("\"segments\" must be a list") }

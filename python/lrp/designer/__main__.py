@@ -1,0 +1,6 @@
+"""python -m lrp.designer: see lrp.designer."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()

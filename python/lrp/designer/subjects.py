@@ -1,0 +1,197 @@
+"""What the designer explains: a network with its images ("subjects"), from the command line or the defaults.
+
+A subject holds the model, the images as the model takes them (`inputs`, N × input shape), the same images for
+the page (`display`, N×H×W×C scaled to [0, 1]), the class names and the input's value range (`bounds`, the
+range of zB and of the perturbation noise). Image files (PNG, JPEG, anything Pillow reads) are resized to the
+model's input height and width with Pillow's bilinear filter, converted to grey or RGB by the input's channels,
+and their 0…255 values mapped linearly onto `--input-range` (default 0,1).
+"""
+
+import importlib.util
+import os
+
+import numpy as np
+
+from .. import data_io, model_io
+from ..errors import LRPArgumentError, LRPIOError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+#: The folder holding python/ (the repository), from which the defaults are found.
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+class Subject:
+    """A network and the images it is explained on."""
+
+    def __init__(self, key, name, model, inputs, display, class_names, bounds, labels=None, source=""):
+        self.key, self.name, self.model = key, name, model
+        self.inputs, self.display = inputs, display
+        self.class_names = list(class_names)
+        self.bounds = (float(bounds[0]), float(bounds[1]))
+        self.labels = labels
+        self.source = source
+
+    @property
+    def image_shape(self):
+        """(H, W, C) of the page's images."""
+        return tuple(int(d) for d in self.display.shape[1:])
+
+    def __len__(self):
+        return int(self.inputs.shape[0])
+
+
+def _model(net):
+    """The lrp.Model behind a network read by model_io."""
+    return getattr(net, "_model", net)
+
+
+def _display(x, shape, bounds):
+    """Model inputs as page images: reshaped to N×H×W×C, mapped from `bounds` to [0, 1]."""
+    low, high = bounds
+    images = np.reshape(x, (x.shape[0],) + tuple(shape)).astype(np.float64)
+    return np.clip((images - low) / max(high - low, 1e-300), 0.0, 1.0)
+
+
+def _import_digits():
+    """examples/python/digits.py: the project's split of scikit-learn's digits (its one definition)."""
+    path = os.path.join(REPOSITORY, "examples", "python", "digits.py")
+    spec = importlib.util.spec_from_file_location("lrp_designer_digits", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _quiet_read(path, **kwargs):
+    """model_io.read without the toolbox's log line."""
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        return model_io.read(path, **kwargs)
+
+
+def default_subjects(per_class=2, shared=None):
+    """The project's digit classifiers on held-out digits (the first `per_class` of each class), and LeNet-5 on
+    the first MNIST test digits (padded to 32×32 as the toolbox's demo does) when ../shared is there."""
+    models = os.path.join(REPOSITORY, "models")
+    if not os.path.exists(os.path.join(models, "digits-mlp.txt")):
+        raise LRPIOError("no models found in %s: give --model (and --images)" % models)
+    digits = _import_digits()
+    subjects = []
+    names = [str(k) for k in range(10)]
+    for key, images in [("digits-cnn-maxpool", True), ("digits-cnn-sumpool", True), ("digits-mlp", False)]:
+        _, _, x_test, y_test = digits.load(images=images)
+        labels = y_test.argmax(axis=1)
+        picks = [int(i) for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]]
+        x = x_test[picks]
+        net = _quiet_read(os.path.join(models, key + ".txt"))
+        subjects.append(Subject(key, key + " (scikit-learn digits)", _model(net), x, _display(x, (8, 8, 1), (-1, 1)),
+                                names, (-1.0, 1.0), labels[picks], "models/%s.txt" % key))
+    shared = shared or os.path.join(os.path.dirname(REPOSITORY), "shared")
+    lenet = os.path.join(shared, "models", "LeNet-5.txt")
+    mnist = os.path.join(shared, "data", "mnist", "test_images.mat")
+    if os.path.exists(lenet) and os.path.exists(mnist):
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):
+            images = data_io.read(mnist)[:10 * per_class]
+            labels = data_io.read(os.path.join(shared, "data", "mnist", "test_labels.npy"))[:10 * per_class, 0]
+        x = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
+                   constant_values=-1.0)
+        subjects.insert(0, Subject("lenet5-mnist", "LeNet-5 (LRP Toolbox, MNIST)", _model(_quiet_read(lenet)), x,
+                                   _display(x, (32, 32, 1), (-1, 1)), names, (-1.0, 1.0), labels.astype(int),
+                                   "../shared/models/LeNet-5.txt"))
+    return subjects
+
+
+def _parse_numbers(text, count, what):
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise LRPArgumentError("%s takes %d comma-separated numbers, got %r" % (what, count, text), 1) from None
+    if len(values) != count:
+        raise LRPArgumentError("%s takes %d comma-separated numbers, got %r" % (what, count, text), 1)
+    return values
+
+
+def _image_files(path):
+    if os.path.isdir(path):
+        files = sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(IMAGE_EXTENSIONS))
+        if not files:
+            raise LRPIOError("no image files (%s) in %s" % (", ".join(IMAGE_EXTENSIONS), path))
+        return files
+    return [path]
+
+
+def _read_images(files, shape, bounds):
+    """Image files as N×H×W×C arrays in `bounds`, resized to shape (H, W, C)."""
+    from PIL import Image, UnidentifiedImageError
+    h, w, c = shape
+    if c not in (1, 3):
+        raise LRPArgumentError("image files need a model input of 1 or 3 channels, this one has %d" % c, 1)
+    out = np.empty((len(files), h, w, c))
+    for i, f in enumerate(files):
+        try:
+            with Image.open(f) as image:
+                picture = image.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
+        except (OSError, UnidentifiedImageError) as error:
+            raise LRPIOError("cannot read the image %s: %s" % (f, error)) from None
+        out[i] = np.asarray(picture, dtype=np.float64).reshape(h, w, c)
+    low, high = bounds
+    return low + out / 255.0 * (high - low)
+
+
+def user_subject(model_path, images, weights=None, architecture=None, labels=None, input_range=None,
+                 image_shape=None):
+    """A subject from the command line: the model file (any format model_io.read takes) and images (a folder or
+    a file of images, or an .npy of model inputs N × input shape). `image_shape` "H,W,C" is needed where the
+    model does not declare its input (the toolbox's text format) and the images are files, or to draw flat
+    inputs as images; `input_range` "LOW,HIGH" is the value range pixels map to (default 0,1)."""
+    for path in [model_path, images] + [p for p in (weights, architecture, labels) if p]:
+        if not os.path.exists(path):
+            raise LRPIOError("no such file or directory: %s" % path)
+    net = _quiet_read(model_path, weights=weights, architecture=architecture)
+    model = _model(net)
+    bounds = tuple(_parse_numbers(input_range, 2, "--input-range")) if input_range else None
+    if bounds is not None and not bounds[0] < bounds[1]:
+        raise LRPArgumentError("--input-range needs LOW < HIGH, got %r" % input_range, 1)
+    declared = model.input_shape()
+    shape = tuple(int(v) for v in _parse_numbers(image_shape, 3, "--image-shape")) if image_shape else None
+    if shape is not None and min(shape) < 1:
+        raise LRPArgumentError("--image-shape needs positive sizes, got %r" % image_shape, 1)
+    if images.lower().endswith(".npy"):
+        x = np.asarray(np.load(images, allow_pickle=False), dtype=np.float64)
+        if x.ndim < 2:
+            raise LRPArgumentError("%s: the images must be N × input shape, got shape %s" % (images, x.shape), 1)
+        if declared and tuple(x.shape[1:]) != tuple(declared):
+            raise LRPArgumentError("%s: images of shape %s, the model takes %s" % (images, x.shape[1:], tuple(declared)), 1)
+        if shape is None:
+            shape = tuple(x.shape[1:]) if x.ndim == 4 else _square(int(np.prod(x.shape[1:])))
+        if int(np.prod(shape)) != int(np.prod(x.shape[1:])):
+            raise LRPArgumentError("--image-shape %s does not hold inputs of shape %s" % (shape, x.shape[1:]), 1)
+        bounds = bounds or (float(x.min()), float(x.max()) if x.max() > x.min() else float(x.min()) + 1)
+    else:
+        shape = shape or (tuple(declared) if declared and len(declared) == 3 else None)
+        if shape is None:
+            raise LRPArgumentError("the model does not declare its input shape: give --image-shape H,W,C", 1)
+        bounds = bounds or (0.0, 1.0)
+        x = _read_images(_image_files(images), shape, bounds)
+        if declared and len(declared) == 1:
+            x = x.reshape(x.shape[0], -1)
+    x = np.ascontiguousarray(x)
+    classes = int(np.prod(model.output_shape(x[:1].shape)))
+    names = [str(k) for k in range(classes)]
+    if labels:
+        with open(labels, encoding="utf-8") as f:
+            given = [line.strip() for line in f if line.strip()]
+        if len(given) != classes:
+            raise LRPArgumentError("%s names %d classes, the model has %d" % (labels, len(given), classes), 1)
+        names = given
+    key = os.path.splitext(os.path.basename(model_path))[0]
+    return Subject(key, key, model, x, _display(x, shape, bounds), names, bounds, None, model_path)
+
+
+def _square(n):
+    """(s, s, 1) for a square number n, else (1, n, 1): how a flat input is drawn."""
+    s = int(round(n ** 0.5))
+    return (s, s, 1) if s * s == n else (1, n, 1)
