@@ -148,7 +148,8 @@ def create_app(subjects, token):
     def export_design():
         data = body()
         b = bench(data)
-        segments = designs.check_segments(data.get("segments"), b.layer_count)
+        with b.lock:
+            segments = b.canonical(data.get("segments"))
         name = data.get("name") if isinstance(data.get("name"), str) else "My New Model"
         fmt = data.get("format", "vislrpdesigner")
         if fmt == "vislrpdesigner":

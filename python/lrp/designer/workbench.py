@@ -157,6 +157,15 @@ class Workbench:
         self._presets = specs
         return checked
 
+    def canonical(self, segments):
+        """The segments with each rule as the library writes it (its canonical spec), after checking them."""
+        checked = self.apply(segments)
+        out = []
+        for first, last, spec in checked:
+            inside = [i for i in range(first, last + 1) if i != self.softmax]
+            out.append((first, last, self.model.rule_spec(inside[0]) if inside else spec))
+        return out
+
     def _class(self, target, scores):
         if target is None:
             return int(np.argmax(scores))
@@ -188,7 +197,8 @@ class Workbench:
         """The heatmap of `target` (None: the top class), the relevance at each segment's lower border and the
         relevance totals entering and leaving each segment."""
         with self.lock:
-            scores, probabilities, checked, target, r = self._prepared(image, target, segments)
+            scores, probabilities, _, target, r = self._prepared(image, target, segments)
+            checked = self.canonical(segments)
             firsts = [first for first, _, _ in checked]
             borders, totals = self.model.relevance_at(r, [-1] + firsts, sums=True)
             totals = totals[:, 0]

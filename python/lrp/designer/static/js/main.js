@@ -22,8 +22,9 @@ function explainRequest(segments) {
 async function explain(reason, segments = null, started = performance.now()) {
   const mine = ++sequence;
   const result = await call("explain", explainRequest(segments || activeDesign().segments));
+  // accepted: now it is the design, each rule as the library writes it (the change listener skips this)
+  if (segments) commitSegments(result.segments.map((s) => ({ first: s.first, last: s.last, rule: s.rule })));
   if (mine !== sequence) return null;
-  if (segments) commitSegments(segments); // accepted: now it is the design (this re-enters via "design")
   showError(null);
   window.lrpDesigner.last = result;
   await show(result);
@@ -43,16 +44,21 @@ async function show(result) {
 }
 
 let committing = false;
-setProposer(async (segments) => {
-  try {
-    committing = true;
-    await explain("design", segments);
-  } catch (error) {
-    renderRuler();
-    renderRulePanel(); // the controls show the design as it still is
-  } finally {
-    committing = false;
-  }
+let proposals = Promise.resolve();
+setProposer((make) => {
+  const started = performance.now();
+  proposals = proposals.then(async () => {
+    try {
+      committing = true;
+      await explain("design", make(activeDesign().segments.map((s) => ({ ...s }))), started);
+    } catch (error) {
+      renderRuler();
+      renderRulePanel(); // the controls show the design as it still is
+    } finally {
+      committing = false;
+    }
+  });
+  return proposals;
 });
 
 onChange((reason) => {

@@ -24,7 +24,7 @@ export function renderManager() {
     item.append(check, name);
     if (!design.example && design.id !== "working") {
       const remove = document.createElement("button");
-      remove.textContent = "🗑";
+      remove.textContent = "delete";
       remove.title = "delete this model";
       remove.dataset.action = "delete";
       remove.addEventListener("click", (e) => { e.stopPropagation(); deleteDesign(design.id); });

@@ -16,7 +16,7 @@ export function buildRulePanel() {
     b.addEventListener("click", handler);
     presets.appendChild(b);
   };
-  add("custom", "CUSTOM", () => { const p = currentParameters() || { ...state.session.lrp0 }; setRule(specOf(p)); });
+  add("custom", "CUSTOM", () => setRule((segment) => specOf(currentParameters(segment) || { ...state.session.lrp0 })));
   for (const p of state.session.presets) add(p.key, p.label, () => setRule(p.rule));
   add("z_beta", "LRP-zβ", () => { const [low, high] = network().bounds; setRule(`zb:low=${low},high=${high}`); });
   const box = document.getElementById("parameters");
@@ -43,7 +43,7 @@ export function buildRulePanel() {
 
 function selectedSegment() { return activeDesign().segments[state.selected] || activeDesign().segments[0]; }
 
-function currentParameters() { return unifiedParameters(selectedSegment().rule); }
+function currentParameters(segment = selectedSegment()) { return unifiedParameters(segment.rule); }
 
 function specOf(p, raw = {}) {
   const names = ["alpha", "beta", "theta0", "theta1", "gamma0", "gamma1", "gamma1p", "gamma1n", "gamma2", "epsilon"];
@@ -52,16 +52,17 @@ function specOf(p, raw = {}) {
 
 /** Sets parameter `name` to the text `value` (the server refuses what is not a number). */
 function setParameter(name, value) {
-  const p = currentParameters() || { ...state.session.lrp0 };
-  setRule(specOf(p, { [name]: String(value).trim() }));
+  setRule((segment) => specOf(currentParameters(segment) || { ...state.session.lrp0 }, { [name]: String(value).trim() }));
 }
 
-/** Gives the selected segment `rule` (proposed: it is kept only if it computes). */
+/** Gives the selected segment `rule` — a spec, or a function of the segment giving one (proposed: it is kept
+ *  only if it computes). */
 export function setRule(rule) {
-  const segments = activeDesign().segments.map((s) => ({ ...s }));
-  const k = Math.min(state.selected, segments.length - 1);
-  segments[k].rule = rule;
-  return setSegments(segments);
+  return setSegments((segments) => {
+    const k = Math.min(state.selected, segments.length - 1);
+    segments[k].rule = typeof rule === "function" ? rule(segments[k]) : rule;
+    return segments;
+  });
 }
 
 /** Shows the selected segment's rule in the controls. */

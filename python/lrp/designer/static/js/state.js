@@ -56,8 +56,12 @@ let proposer = null;
 /** Sets the function that tries proposed segments (it runs them and commits them only if the server accepts). */
 export function setProposer(f) { proposer = f; }
 
-/** Proposes new segments for the active design: they are committed only when they compute. */
-export function setSegments(segments) { return proposer ? proposer(segments) : commitSegments(segments); }
+/** Proposes new segments for the active design — an array, or a function of the design's segments at the time
+ *  the proposal's turn comes (proposals run one after another) — committed only when they compute. */
+export function setSegments(segments) {
+  const make = typeof segments === "function" ? segments : () => segments;
+  return proposer ? proposer(make) : commitSegments(make(activeDesign().segments.map((s) => ({ ...s }))));
+}
 
 /** Replaces the active design's segments; an example is first copied into the working model. */
 export function commitSegments(segments) {
