@@ -469,3 +469,41 @@ def test_lenet5_when_the_toolbox_files_are_there(server):
     _, target, _, _, heatmap = reference(subject, segments, 1, None, path)
     assert answer["class"] == target == int(subject.labels[1])
     np.testing.assert_allclose(page_map(answer["heatmap"]), heatmap, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9, 10])
+def test_the_server_survives_random_requests(server, seed):
+    """Mutated bodies for every endpoint: each gets an answer (200 or a refusal with a message), never a crash."""
+    rng = np.random.RandomState(seed)
+    segments = [{"first": 0, "last": 3, "rule": "epsilon:0.1"}, {"first": 4, "last": 7, "rule": designs.preset_spec("gamma")}]
+    valid = {"explain": {"net": NET, "image": 1, "class": 2, "segments": segments},
+             "neurons": {"net": NET, "image": 1, "segments": segments, "layer": 3},
+             "conditional": {"net": NET, "image": 1, "segments": segments, "layer": 3, "channels": [0, 2]},
+             "ablate": {"net": NET, "image": 1, "layer": 0, "channels": [1]},
+             "flip": {"net": "digits-mlp", "image": 1, "mask": [3, 4]},
+             "perturbation": {"net": NET, "image": 1, "segments": segments},
+             "design/export": {"net": NET, "segments": segments, "format": "liblrp"},
+             "design/import": {"net": NET, "text": json.dumps(designs.vislrpdesigner_json("m", [(0, 7, "zplus")]))},
+             "image": {"net": NET, "image": 1}}
+    oddities = [None, True, -1, 2 ** 40, 1e308, float("nan"), "", "0", "unified:alpha=x", [], [None], [-1], {}, [{"first": 0}],
+                [{"first": 0, "last": 7, "rule": 5}], "x" * 5000]
+
+    def mutate(value):
+        if isinstance(value, dict) and value and rng.rand() < 0.7:
+            key = list(value)[rng.randint(len(value))]
+            return {**value, key: mutate(value[key])}
+        if isinstance(value, list) and value and rng.rand() < 0.5:
+            i = rng.randint(len(value))
+            return value[:i] + [mutate(value[i])] + value[i + 1:]
+        return oddities[rng.randint(len(oddities))]
+
+    answered = {200: 0, 400: 0}
+    for _ in range(300):
+        path = list(valid)[rng.randint(len(valid))]
+        body = mutate(valid[path])
+        status, answer = post(server, path, body, raw=json.dumps(body, allow_nan=True).encode())
+        assert status in (200, 400), (path, body, status, answer)
+        assert status == 200 or answer.get("error"), (path, body, answer)
+        answered[status] += 1
+    assert answered[400] > 100
+    assert post(server, "explain", valid["explain"])[0] == 200

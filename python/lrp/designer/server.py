@@ -73,7 +73,7 @@ def create_app(subjects, token):
 
     def bench(data):
         key = data.get("net")
-        if key not in benches:
+        if not isinstance(key, str) or key not in benches:
             raise BadRequest("unknown network %r (known: %s)" % (key, ", ".join(benches)))
         return benches[key]
 
