@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import REPOSITORY
-from lrp import evaluate, model_io
+from lrp import LRPError, evaluate, model_io
 from lrp.designer import designs
 from lrp.designer.server import create_app
 from lrp.designer.subjects import default_subjects
@@ -507,3 +507,38 @@ def test_the_server_survives_random_requests(server, seed):
         answered[status] += 1
     assert answered[400] > 100
     assert post(server, "explain", valid["explain"])[0] == 200
+
+
+def test_user_images_are_resized_to_the_input_and_mapped_onto_the_range(tmp_path):
+    from PIL import Image
+    from lrp.designer.subjects import user_subject
+    rng = np.random.RandomState(3)
+    pictures = [rng.randint(0, 256, size=(20, 16), dtype=np.uint8) for _ in range(3)]
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i, p in enumerate(pictures):
+        Image.fromarray(p).save(folder / ("%d.png" % i))
+    (folder / "notes.txt").write_text("not an image")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join("digit %d" % k for k in range(10)) + "\n")
+    subject = user_subject(MODEL, str(folder), labels=str(labels), input_range="-1,1", image_shape="8,8,1")
+    assert subject.inputs.shape == (3, 8, 8, 1) and subject.class_names[3] == "digit 3"
+    for x, p in zip(subject.inputs, pictures):
+        resized = np.asarray(Image.fromarray(p).resize((8, 8), Image.BILINEAR), dtype=np.float64)
+        np.testing.assert_allclose(x[..., 0], resized / 255 * 2 - 1, rtol=1e-15)
+    np.testing.assert_allclose(subject.display[..., 0], (subject.inputs[..., 0] + 1) / 2, rtol=1e-15)
+    # an .npy of model inputs, drawn as images of their own shape, its range the data's
+    np.save(tmp_path / "x.npy", subject.inputs)
+    again = user_subject(MODEL, str(tmp_path / "x.npy"))
+    assert again.image_shape == (8, 8, 1) and again.bounds == (subject.inputs.min(), subject.inputs.max())
+    # what is wrong is named
+    with pytest.raises(LRPError, match="give --image-shape"):
+        user_subject(MODEL, str(folder))
+    with pytest.raises(LRPError, match="names 2 classes, the model has 10"):
+        labels.write_text("a\nb\n")
+        user_subject(MODEL, str(folder), labels=str(labels), image_shape="8,8,1")
+    with pytest.raises(LRPError, match="no such file"):
+        user_subject(MODEL, str(tmp_path / "missing"))
+    (folder / "broken.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(LRPError, match="cannot read the image .*broken.png"):
+        user_subject(MODEL, str(folder), image_shape="8,8,1")
