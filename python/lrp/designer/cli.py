@@ -11,6 +11,7 @@ from .server import create_app
 
 
 def parse_arguments(argv=None):
+    """The command line's options."""
     parser = argparse.ArgumentParser(prog="lrp-designer", description="The LRP designer: build, compare and test "
                                      "composite LRP rules on a model in the browser.")
     parser.add_argument("--model", help="a model file (any format model_io.read takes); default: the project's models")
@@ -54,6 +55,7 @@ def serve(app, host, port, threads, announce):
 
 
 def main(argv=None):
+    """lrp-designer: reads the subjects, starts the server and prints the URL with its token."""
     args = parse_arguments(argv)
     try:
         chosen = load_subjects(args)
