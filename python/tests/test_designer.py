@@ -542,3 +542,64 @@ def test_user_images_are_resized_to_the_input_and_mapped_onto_the_range(tmp_path
     (folder / "broken.png").write_bytes(b"\x89PNG not really")
     with pytest.raises(LRPError, match="cannot read the image .*broken.png"):
         user_subject(MODEL, str(folder), image_shape="8,8,1")
+
+
+def test_a_graph_model_in_the_designer(tmp_path):
+    """A Keras graph (residual Add, Concatenate, RGB input): its ruler, heatmaps, segment borders inside the graph,
+    neurons of a layer inside the residual block, flipping, perturbation and a design file all as the Python API."""
+    from lrp.designer.subjects import user_subject
+    from lrp.designer.workbench import Workbench
+    keras = os.path.join(REPOSITORY, "Tests", "fixtures", "keras")
+    path = os.path.join(keras, "residual_graph.h5")
+    np.save(tmp_path / "x.npy", np.load(os.path.join(keras, "residual_graph.io.npz"))["x"])
+    subject = user_subject(path, str(tmp_path / "x.npy"))
+    bench = Workbench(subject)
+    assert [layer["inputs"] for layer in bench.layers][5] == [3, 4] and bench.softmax == 13
+    segments = [{"first": 0, "last": 4, "rule": designs.preset_spec("gamma")},
+                {"first": 5, "last": 8, "rule": "epsilon:0.01"},
+                {"first": 9, "last": 13, "rule": designs.preset_spec("alpha-beta")}]
+    answer = bench.explain(2, 1, segments)
+    model, target, scores, r, heatmap = reference(subject, segments, 2, 1, path)
+    np.testing.assert_allclose(page_map(answer["heatmap"]), heatmap, rtol=1e-12, atol=1e-14)
+    assert subject.image_shape == (12, 12, 3)
+    # the border at the Add (layer 5): the relevance of both its inputs, drawn flat
+    borders, totals = model.relevance_at(r, [5], sums=True)
+    border = page_map(answer["segments"][1]["map"])
+    assert border[np.isfinite(border)].sum() == pytest.approx(borders[0].sum(), rel=1e-9)
+    assert answer["segments"][1]["relevance_out"] == pytest.approx(totals[5, 0], rel=1e-12)
+    stats = bench.neurons(2, 1, segments, 4)
+    np.testing.assert_allclose(stats["positive"], model.channel_statistics(r, 4).positive[0], rtol=1e-12)
+    ablated = bench.ablate(2, 4, [0, 3])
+    y = model.forward(subject.inputs[2:3], ablate={4: [0, 3]}).reshape(-1)
+    assert [t["class"] for t in ablated["after"]] == list(np.argsort(-y, kind="stable"))
+    flipped = bench.flip(2, list(range(0, 144, 5)))
+    mask = np.zeros(144, dtype=bool)
+    mask[0:144:5] = True
+    f = evaluate.flip(model, subject.inputs[2:3], mask.reshape(12, 12), fill="invert", top=5)  # 5 classes: all
+    assert [t["class"] for t in flipped["after"]] == list(f.top_after[0])
+    perturbed = bench.perturbation(2, 1, segments)
+    rx = model.relevance(r)
+    p = evaluate.perturbation(model, subject.inputs[2:3], rx, targets=[1], region=perturbed["region"],
+                              steps=perturbed["steps"], order="morf", fill="uniform", value=subject.bounds, seed=0)
+    assert perturbed["morf"]["aopc"] == pytest.approx(p.aopc, rel=1e-12)
+    exported = designs.vislrpdesigner_json("graph", bench.canonical(segments))
+    name, specs_read = designs.read_design(json.dumps(exported), model)
+    assert name == "graph" and designs.segments_of(specs_read) == [
+        {"first": a, "last": b, "rule": rule} for a, b, rule in bench.canonical(segments)]
+
+
+def test_branches_get_lanes_of_their_own():
+    from lrp import Model
+    from lrp.designer.subjects import Subject
+    from lrp.designer.workbench import Workbench
+    rng = np.random.RandomState(0)
+    model = Model.new()
+    model.add_node("left", "Convolution 3 3 1 2 1 1", [-1], rng.randn(3, 3, 1, 2), np.zeros(2))
+    model.add_node("right", "Convolution 3 3 1 2 1 1", [-1], rng.randn(3, 3, 1, 2), np.zeros(2))
+    model.add_node("right_rect", "Rect", [1])
+    model.add_node("joined", "Concatenate", [0, 2])
+    model.add_node("flat", "Flatten", [3])
+    model.add_node("out", "Linear 16 3", [4], rng.randn(16, 3), np.zeros(3))
+    x = rng.uniform(-1, 1, (2, 4, 4, 1))
+    bench = Workbench(Subject("g", "g", model, x, (x + 1) / 2, ["a", "b", "c"], (-1, 1)))
+    assert [layer["lane"] for layer in bench.layers] == [0, 1, 1, 0, 0, 0]

@@ -80,14 +80,14 @@ class Workbench:
 
     def _describe_layers(self):
         """The ruler's layers: index, name, header, kind, inputs and lane (branches side by side)."""
-        layers, lanes, taken = [], {}, {}
+        layers, lanes, taken = [], {-1: 0}, {0: -1}
         for i in range(self.layer_count):
             header = self.model.describe(i)
             inputs = self.model.inputs(i)
-            # A layer continues the lane of its first input unless that lane already went on elsewhere.
-            lane = lanes.get(inputs[0], 0) if inputs else 0
-            if taken.get(lane) is not None and taken[lane] != (inputs[0] if inputs else -1):
-                lane = max(list(taken) + [lane]) + 1
+            # A layer continues the lane of an input that is the last layer of its lane; otherwise it opens a lane
+            # (a branch beside the layers it runs parallel to).
+            ends = [lanes.get(j, 0) for j in inputs if taken.get(lanes.get(j, 0)) == j]
+            lane = min(ends) if ends else max(taken) + 1
             taken[lane] = i
             lanes[i] = lane
             layers.append({"index": i, "name": self.model.name(i), "header": header, "kind": header.split()[0],
@@ -269,7 +269,8 @@ class Workbench:
             indices = _indices(mask, h * w)
             flags[indices] = True
             x = self.subject.inputs[image:image + 1].reshape((1,) + self.subject.image_shape)
-            result = evaluate.flip(self.image_model(), x, flags.reshape(h, w), fill="invert", top=10)
+            top = min(10, len(self.subject.class_names))
+            result = evaluate.flip(self.image_model(), x, flags.reshape(h, w), fill="invert", top=top)
             flipped = _display_of(result.X[0], self.subject.bounds)
             return {"pixels": len(indices), "before": self._top_of(result.before[0], result.top_before[0]),
                     "after": self._top_of(result.after[0], result.top_after[0]), "image": flipped}

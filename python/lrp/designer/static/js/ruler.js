@@ -34,7 +34,8 @@ export function renderRuler(result = lastResult) {
     label.dataset.testid = "layer-" + layer.index;
     label.style.marginLeft = `${layer.lane * 14}px`;
     label.style.maxWidth = `${170 - layer.lane * 14}px`;
-    label.textContent = layer.lane > 0 || layer.inputs.length > 1 ? `${layer.header}` : layer.header;
+    const chained = layer.inputs.length === 1 && layer.inputs[0] === layer.index - 1;
+    label.textContent = chained ? layer.header : `${layer.header} ← ${layer.inputs.map((j) => (j < 0 ? "input" : j)).join(", ")}`;
     label.title = `${layer.name}: ${layer.header}; inputs ${layer.inputs.join(", ")}` +
       (net.softmax === layer.index ? " — the explained score is this SoftMax's input" : "");
     if (net.softmax === layer.index) label.style.color = "#999";
