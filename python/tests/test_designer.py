@@ -603,3 +603,26 @@ def test_branches_get_lanes_of_their_own():
     x = rng.uniform(-1, 1, (2, 4, 4, 1))
     bench = Workbench(Subject("g", "g", model, x, (x + 1) / 2, ["a", "b", "c"], (-1, 1)))
     assert [layer["lane"] for layer in bench.layers] == [0, 1, 1, 0, 0, 0]
+
+
+def test_pattern_rules_use_the_patterns_fitted_as_make_demo_fits_them(server):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("digits", os.path.join(REPOSITORY, "examples", "python", "digits.py"))
+    digits = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(digits)
+    subject = server["subjects"][NET]
+    for rule in ("pattern_attribution", "pattern_net"):
+        segments = [{"first": 0, "last": 7, "rule": rule}]
+        status, answer = post(server, "explain", {"net": NET, "image": 4, "segments": segments})
+        assert status == 200, answer
+        net = model_io.read(MODEL)
+        net.fit_patterns(digits.load(images=True)[0], pattern_type="relu", progress=False)
+        model = net._model
+        model.set_rule_spec(-1, rule)
+        model.set_rule_spec(7, "pass")
+        y = model.forward(subject.inputs[4:5])
+        logits = model.trace(7, 0).reshape(-1)
+        r = np.zeros(y.size)
+        r[answer["class"]] = logits[answer["class"]]
+        expected = model.relevance(r.reshape(y.shape)).reshape(8, 8, 1).sum(axis=-1)
+        np.testing.assert_allclose(page_map(answer["heatmap"]), expected, rtol=1e-12, atol=1e-14)

@@ -23,6 +23,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--image-shape", help="H,W,C of the images where the model does not declare its input")
     parser.add_argument("--input-range", help="LOW,HIGH: the values pixels 0…255 map to (default 0,1; for .npy "
                                               "the range of the data)")
+    parser.add_argument("--patterns", help="PatternNet's patterns for the model (iNNvestigate's .npz layout or a "
+                                           "liblrp model archive), for the rules pattern_net and pattern_attribution")
     parser.add_argument("--host", default="127.0.0.1", help="the address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
     parser.add_argument("--token", help="the session's token (default: a random one)")
@@ -36,7 +38,7 @@ def load_subjects(args):
         if not (args.model and args.images):
             raise LRPError("--model and --images go together")
         return [subject_sources.user_subject(args.model, args.images, args.weights, args.architecture, args.labels,
-                                             args.input_range, args.image_shape)]
+                                             args.input_range, args.image_shape, args.patterns)]
     return subject_sources.default_subjects()
 
 

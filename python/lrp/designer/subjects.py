@@ -72,7 +72,9 @@ def _quiet_read(path, **kwargs):
 
 def default_subjects(per_class=2, shared=None):
     """The project's digit classifiers on held-out digits (the first `per_class` of each class), and LeNet-5 on
-    the first MNIST test digits (padded to 32×32 as the toolbox's demo does) when ../shared is there."""
+    the first MNIST test digits (padded to 32×32 as the toolbox's demo does) when ../shared is there. Each model's
+    relu patterns (PatternNet, PatternAttribution) are fitted as `make demo` fits them: on the training digits, and
+    for LeNet-5 on MNIST test digits 5000–6999, apart from those explained."""
     models = os.path.join(REPOSITORY, "models")
     if not os.path.exists(os.path.join(models, "digits-mlp.txt")):
         raise LRPIOError("no models found in %s: give --model (and --images)" % models)
@@ -80,11 +82,12 @@ def default_subjects(per_class=2, shared=None):
     subjects = []
     names = [str(k) for k in range(10)]
     for key, images in [("digits-cnn-maxpool", True), ("digits-cnn-sumpool", True), ("digits-mlp", False)]:
-        _, _, x_test, y_test = digits.load(images=images)
+        x_train, _, x_test, y_test = digits.load(images=images)
         labels = y_test.argmax(axis=1)
         picks = [int(i) for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]]
         x = x_test[picks]
         net = _quiet_read(os.path.join(models, key + ".txt"))
+        net.fit_patterns(x_train, pattern_type="relu", progress=False)
         subjects.append(Subject(key, key + " (scikit-learn digits)", _model(net), x, _display(x, (8, 8, 1), (-1, 1)),
                                 names, (-1.0, 1.0), labels[picks], "models/%s.txt" % key))
     shared = shared or os.path.join(os.path.dirname(REPOSITORY), "shared")
@@ -94,11 +97,14 @@ def default_subjects(per_class=2, shared=None):
         import contextlib
         import io
         with contextlib.redirect_stdout(io.StringIO()):
-            images = data_io.read(mnist)[:10 * per_class]
+            images = data_io.read(mnist)
             labels = data_io.read(os.path.join(shared, "data", "mnist", "test_labels.npy"))[:10 * per_class, 0]
-        x = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
-                   constant_values=-1.0)
-        subjects.insert(0, Subject("lenet5-mnist", "LeNet-5 (LRP Toolbox, MNIST)", _model(_quiet_read(lenet)), x,
+        padded = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
+                        constant_values=-1.0)
+        x = padded[:10 * per_class]
+        net = _quiet_read(lenet)
+        net.fit_patterns(padded[5000:7000], pattern_type="relu", progress=False)
+        subjects.insert(0, Subject("lenet5-mnist", "LeNet-5 (LRP Toolbox, MNIST)", _model(net), x,
                                    _display(x, (32, 32, 1), (-1, 1)), names, (-1.0, 1.0), labels.astype(int),
                                    "../shared/models/LeNet-5.txt"))
     return subjects
@@ -142,16 +148,19 @@ def _read_images(files, shape, bounds):
 
 
 def user_subject(model_path, images, weights=None, architecture=None, labels=None, input_range=None,
-                 image_shape=None):
+                 image_shape=None, patterns=None):
     """A subject from the command line: the model file (any format model_io.read takes) and images (a folder or
     a file of images, or an .npy of model inputs N × input shape). `image_shape` "H,W,C" is needed where the
     model does not declare its input (the toolbox's text format) and the images are files, or to draw flat
-    inputs as images; `input_range` "LOW,HIGH" is the value range pixels map to (default 0,1)."""
-    for path in [model_path, images] + [p for p in (weights, architecture, labels) if p]:
+    inputs as images; `input_range` "LOW,HIGH" is the value range pixels map to (default 0,1); `patterns` a file
+    of PatternNet's patterns (iNNvestigate's layout or a liblrp model archive) to set."""
+    for path in [model_path, images] + [p for p in (weights, architecture, labels, patterns) if p]:
         if not os.path.exists(path):
             raise LRPIOError("no such file or directory: %s" % path)
     net = _quiet_read(model_path, weights=weights, architecture=architecture)
     model = _model(net)
+    if patterns:
+        model.load_patterns(patterns)
     bounds = tuple(_parse_numbers(input_range, 2, "--input-range")) if input_range else None
     if bounds is not None and not bounds[0] < bounds[1]:
         raise LRPArgumentError("--input-range needs LOW < HIGH, got %r" % input_range, 1)
