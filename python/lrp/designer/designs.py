@@ -44,8 +44,6 @@ ZB = "z_beta"
 #: The largest design file the designer reads.
 MAX_FILE_BYTES = 1 << 20
 
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
 
 def number_text(value):
     """A float as the library's rule specs write it (shortest repr, integers without '.0')."""
@@ -98,10 +96,7 @@ def method_of(spec):
 
 def _finite(value, what):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, str) and _NUMBER.match(value.strip()):
-            value = float(value)
-        else:
-            raise LRPArgumentError("%s must be a number, got %r" % (what, value), 1)
+        raise LRPArgumentError("%s must be a number, got %r" % (what, value), 1)
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         raise LRPArgumentError("%s must be finite, got %r" % (what, value), 1)

@@ -19,6 +19,11 @@ from .workbench import Workbench, timed
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 MAX_REQUEST_BYTES = 2 * designs.MAX_FILE_BYTES
 COOKIE = "lrp_designer_token"
+#: The workbench's computations served at /api/<name>, with the request fields each takes, in order.
+COMPUTATIONS = {"explain": ["image", "class", "segments"], "neurons": ["image", "class", "segments", "layer"],
+                "conditional": ["image", "class", "segments", "layer", "channels"],
+                "ablate": ["image", "layer", "channels"], "flip": ["image", "mask"],
+                "perturbation": ["image", "class", "segments"]}
 
 
 class BadRequest(Exception):
@@ -98,41 +103,19 @@ def create_app(subjects, token):
     def image():
         data = body()
         b = bench(data)
-        index = b._check_image(data.get("image"))
+        index = b.check_image(data.get("image"))
         h, w, c = b.subject.image_shape
         return jsonify({"height": h, "width": w, "channels": c, "pixels": b.subject.display[index].ravel().tolist()})
 
-    @app.post("/api/explain")
-    def explain():
-        data = body()
-        return jsonify(timed(bench(data).explain, data.get("image"), data.get("class"), data.get("segments")))
+    def computation(name, fields):
+        """POST /api/<name>: the workbench's method `name` with the body's `fields`, timed."""
+        def run():
+            data = body()
+            return jsonify(timed(getattr(bench(data), name), *[data.get(f) for f in fields]))
+        app.add_url_rule("/api/" + name, name, run, methods=["POST"])
 
-    @app.post("/api/neurons")
-    def neurons():
-        data = body()
-        return jsonify(timed(bench(data).neurons, data.get("image"), data.get("class"), data.get("segments"),
-                             data.get("layer")))
-
-    @app.post("/api/conditional")
-    def conditional():
-        data = body()
-        return jsonify(timed(bench(data).conditional, data.get("image"), data.get("class"), data.get("segments"),
-                             data.get("layer"), data.get("channels")))
-
-    @app.post("/api/ablate")
-    def ablate():
-        data = body()
-        return jsonify(timed(bench(data).ablate, data.get("image"), data.get("layer"), data.get("channels")))
-
-    @app.post("/api/flip")
-    def flip():
-        data = body()
-        return jsonify(timed(bench(data).flip, data.get("image"), data.get("mask")))
-
-    @app.post("/api/perturbation")
-    def perturbation():
-        data = body()
-        return jsonify(timed(bench(data).perturbation, data.get("image"), data.get("class"), data.get("segments")))
+    for name, fields in COMPUTATIONS.items():
+        computation(name, fields)
 
     @app.post("/api/design/import")
     def import_design():

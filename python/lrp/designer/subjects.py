@@ -7,7 +7,9 @@ model's input height and width with Pillow's bilinear filter, converted to grey 
 and their 0…255 values mapped linearly onto `--input-range` (default 0,1).
 """
 
+import contextlib
 import importlib.util
+import io
 import os
 
 import numpy as np
@@ -46,7 +48,7 @@ def _model(net):
     return getattr(net, "_model", net)
 
 
-def _display(x, shape, bounds):
+def to_display(x, shape, bounds):
     """Model inputs as page images: reshaped to N×H×W×C, mapped from `bounds` to [0, 1]."""
     low, high = bounds
     images = np.reshape(x, (x.shape[0],) + tuple(shape)).astype(np.float64)
@@ -62,11 +64,14 @@ def _import_digits():
     return module
 
 
+def _quietly():
+    """Silences the toolbox's log lines ("loading … from …") of model_io and data_io."""
+    return contextlib.redirect_stdout(io.StringIO())
+
+
 def _quiet_read(path, **kwargs):
     """model_io.read without the toolbox's log line."""
-    import contextlib
-    import io
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _quietly():
         return model_io.read(path, **kwargs)
 
 
@@ -88,15 +93,13 @@ def default_subjects(per_class=2, shared=None):
         x = x_test[picks]
         net = _quiet_read(os.path.join(models, key + ".txt"))
         net.fit_patterns(x_train, pattern_type="relu", progress=False)
-        subjects.append(Subject(key, key + " (scikit-learn digits)", _model(net), x, _display(x, (8, 8, 1), (-1, 1)),
+        subjects.append(Subject(key, key + " (scikit-learn digits)", _model(net), x, to_display(x, (8, 8, 1), (-1, 1)),
                                 names, (-1.0, 1.0), labels[picks], "models/%s.txt" % key))
     shared = shared or os.path.join(os.path.dirname(REPOSITORY), "shared")
     lenet = os.path.join(shared, "models", "LeNet-5.txt")
     mnist = os.path.join(shared, "data", "mnist", "test_images.mat")
     if os.path.exists(lenet) and os.path.exists(mnist):
-        import contextlib
-        import io
-        with contextlib.redirect_stdout(io.StringIO()):
+        with _quietly():
             images = data_io.read(mnist)
             labels = data_io.read(os.path.join(shared, "data", "mnist", "test_labels.npy"))[:10 * per_class, 0]
         padded = np.pad((images / 127.5 - 1).reshape(-1, 28, 28, 1), ((0, 0), (2, 2), (2, 2), (0, 0)), "constant",
@@ -105,7 +108,7 @@ def default_subjects(per_class=2, shared=None):
         net = _quiet_read(lenet)
         net.fit_patterns(padded[5000:7000], pattern_type="relu", progress=False)
         subjects.insert(0, Subject("lenet5-mnist", "LeNet-5 (LRP Toolbox, MNIST)", _model(net), x,
-                                   _display(x, (32, 32, 1), (-1, 1)), names, (-1.0, 1.0), labels.astype(int),
+                                   to_display(x, (32, 32, 1), (-1, 1)), names, (-1.0, 1.0), labels.astype(int),
                                    "../shared/models/LeNet-5.txt"))
     return subjects
 
@@ -197,7 +200,7 @@ def user_subject(model_path, images, weights=None, architecture=None, labels=Non
             raise LRPArgumentError("%s names %d classes, the model has %d" % (labels, len(given), classes), 1)
         names = given
     key = os.path.splitext(os.path.basename(model_path))[0]
-    return Subject(key, key, model, x, _display(x, shape, bounds), names, bounds, None, model_path)
+    return Subject(key, key, model, x, to_display(x, shape, bounds), names, bounds, None, model_path)
 
 
 def _square(n):

@@ -19,6 +19,7 @@ from .. import evaluate
 from ..errors import LRPArgumentError
 from ..model import Model
 from . import designs
+from .subjects import to_display
 
 #: The most neurons whose conditional heatmaps one request returns.
 MAX_CONDITIONAL = 64
@@ -116,14 +117,15 @@ class Workbench:
             self._image_model = copy
         return self._image_model
 
-    def _check_image(self, image):
+    def check_image(self, image):
+        """`image` checked to be an index of the subject's images."""
         if isinstance(image, bool) or not isinstance(image, int) or not 0 <= image < len(self.subject):
             raise LRPArgumentError("image must be an index from 0 to %d, got %r" % (len(self.subject) - 1, image), 1)
         return image
 
     def forward(self, image):
         """Runs the forward pass of `image` unless it is the current one; returns the scores and probabilities."""
-        image = self._check_image(image)
+        image = self.check_image(image)
         if self._image != image:
             self._image = None
             y = self.model.forward(self.subject.inputs[image:image + 1])
@@ -179,9 +181,9 @@ class Workbench:
         r[target] = self._scores[target]
         return r.reshape(self._output_shape)
 
-    def top(self, scores, probabilities=None, k=None):
-        """The classes best first, with names, scores and probabilities."""
-        order = np.argsort(-scores, kind="stable")[:k]
+    def top(self, scores, probabilities=None, k=None, order=None):
+        """The classes best first (or in `order`), with names, scores and probabilities."""
+        order = np.argsort(-scores, kind="stable")[:k] if order is None else order
         return [{"class": int(c), "name": self.subject.class_names[c], "score": float(scores[c]),
                  "probability": None if probabilities is None else float(probabilities[c])} for c in order]
 
@@ -189,7 +191,7 @@ class Workbench:
 
     def _prepared(self, image, target, segments):
         scores, probabilities = self.forward(image)
-        checked = self.apply(segments)
+        checked = self.canonical(segments)
         target = self._class(target, scores)
         return scores, probabilities, checked, target, self.initial_relevance(target)
 
@@ -197,8 +199,7 @@ class Workbench:
         """The heatmap of `target` (None: the top class), the relevance at each segment's lower border and the
         relevance totals entering and leaving each segment."""
         with self.lock:
-            scores, probabilities, _, target, r = self._prepared(image, target, segments)
-            checked = self.canonical(segments)
+            scores, probabilities, checked, target, r = self._prepared(image, target, segments)
             firsts = [first for first, _, _ in checked]
             borders, totals = self.model.relevance_at(r, [-1] + firsts, sums=True)
             totals = totals[:, 0]
@@ -263,7 +264,7 @@ class Workbench:
         """Masked flipping: the pixels of `mask` (flat indices into H×W) times −1, the new prediction beside the
         original (the library's evaluate.flip with fill 'invert')."""
         with self.lock:
-            image = self._check_image(image)
+            image = self.check_image(image)
             h, w, _ = self.subject.image_shape
             flags = np.zeros(h * w, dtype=bool)
             indices = _indices(mask, h * w)
@@ -271,9 +272,9 @@ class Workbench:
             x = self.subject.inputs[image:image + 1].reshape((1,) + self.subject.image_shape)
             top = min(10, len(self.subject.class_names))
             result = evaluate.flip(self.image_model(), x, flags.reshape(h, w), fill="invert", top=top)
-            flipped = _display_of(result.X[0], self.subject.bounds)
-            return {"pixels": len(indices), "before": self._top_of(result.before[0], result.top_before[0]),
-                    "after": self._top_of(result.after[0], result.top_after[0]), "image": flipped}
+            flipped = to_display(result.X, self.subject.image_shape, self.subject.bounds)[0].ravel().tolist()
+            return {"pixels": len(indices), "before": self.top(result.before[0], order=result.top_before[0]),
+                    "after": self.top(result.after[0], order=result.top_after[0]), "image": flipped}
 
     def perturbation(self, image, target, segments, steps=None):
         """MoRF and LeRF region perturbation of this heatmap: curves and AOPC (evaluate.perturbation, uniform
@@ -307,10 +308,6 @@ class Workbench:
             raise LRPArgumentError("channels must be a list of channel indices", 1)
         return sorted(set(_indices(channels, count, "channel")))
 
-    def _top_of(self, scores, order):
-        return [{"class": int(c), "name": self.subject.class_names[c], "score": float(scores[c]), "probability": None}
-                for c in order]
-
 
 def _indices(values, count, what="pixel"):
     """A list of integer indices in 0 … count − 1."""
@@ -320,11 +317,6 @@ def _indices(values, count, what="pixel"):
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < count:
             raise LRPArgumentError("%s index %r is not in 0 … %d" % (what, v, count - 1), 1)
     return list(values)
-
-
-def _display_of(image, bounds):
-    low, high = bounds
-    return np.clip((np.asarray(image) - low) / max(high - low, 1e-300), 0, 1).ravel().tolist()
 
 
 def timed(function, *args, **kwargs):

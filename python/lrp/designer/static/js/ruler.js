@@ -128,11 +128,10 @@ function borderHandle(k) {
 /** "+": splits the last segment in two (its lower half becomes a new segment of the same rule). */
 export function addSegment() {
   const segments = activeDesign().segments.map((s) => ({ ...s }));
-  const index = segments.findIndex((s) => s.last > s.first);
-  if (index < 0) return;
   // split the last segment that has room
   let k = segments.length - 1;
   while (k >= 0 && segments[k].last === segments[k].first) k--;
+  if (k < 0) return;
   const s = segments[k];
   const middle = Math.floor((s.first + s.last + 1) / 2);
   segments.splice(k + 1, 0, { first: middle, last: s.last, rule: s.rule });

@@ -20,21 +20,10 @@ export function changed(reason) {
 /** The network being explained. */
 export function network() { return state.session.networks.find((n) => n.key === state.net); }
 
-/** One segment of LRP-0 over all layers. */
+/** One segment of LRP-0 over all layers (the server's "lrp-0" preset). */
 export function baseSegments() {
-  return [{ first: 0, last: network().layers.length - 1, rule: unifiedSpec(state.session.lrp0) }];
-}
-
-/** The unified rule's spec for its ten parameters (the order of spec/rules.md). */
-export function unifiedSpec(p) {
-  const names = ["alpha", "beta", "theta0", "theta1", "gamma0", "gamma1", "gamma1p", "gamma1n", "gamma2", "epsilon"];
-  return "unified:" + names.map((n) => `${n}=${formatNumber(p[n])}`).join(",");
-}
-
-/** A number as the library's specs write it. */
-export function formatNumber(v) {
-  if (Number.isInteger(v)) return String(v);
-  return String(v);
+  const lrp0 = state.session.presets.find((p) => p.key === "lrp-0").rule;
+  return [{ first: 0, last: network().layers.length - 1, rule: lrp0 }];
 }
 
 /** The ten parameters of a unified spec, or null. */
