@@ -626,3 +626,41 @@ def test_pattern_rules_use_the_patterns_fitted_as_make_demo_fits_them(server):
         r[answer["class"]] = logits[answer["class"]]
         expected = model.relevance(r.reshape(y.shape)).reshape(8, 8, 1).sum(axis=-1)
         np.testing.assert_allclose(page_map(answer["heatmap"]), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_a_flat_input_graph_is_flipped_and_perturbed_as_an_image():
+    """Two Linear branches of a flat input joined by Add: flipping and perturbation run it on images (a copy with a
+    Flatten node before it) and give what the library gives the flat inputs."""
+    from lrp import Model
+    from lrp.designer.subjects import Subject
+    from lrp.designer.workbench import Workbench
+    rng = np.random.RandomState(1)
+    model = Model.new()
+    model.add_node("left", "Linear 16 6", [-1], rng.randn(16, 6), rng.randn(6))
+    model.add_node("right", "Linear 16 6", [-1], rng.randn(16, 6), np.zeros(6))
+    model.add_node("right_rect", "Rect", [1])
+    model.add_node("joined", "Add", [0, 2])
+    model.add_node("out", "Linear 6 3", [3], rng.randn(6, 3), np.zeros(3))
+    x = rng.uniform(-1, 1, (3, 16))
+    bench = Workbench(Subject("g", "g", model, x, ((x + 1) / 2).reshape(3, 4, 4, 1), ["a", "b", "c"], (-1, 1)))
+    mask = [0, 5, 6, 15]
+    flipped = bench.flip(1, mask)
+    inverted = x[1:2].copy()
+    inverted[0, mask] *= -1
+    y = model.forward(inverted).reshape(-1)
+    assert [t["class"] for t in flipped["after"]] == list(np.argsort(-y, kind="stable"))
+    np.testing.assert_allclose([t["score"] for t in flipped["after"]], np.sort(y)[::-1], rtol=1e-12)
+    segments = [{"first": 0, "last": 4, "rule": "epsilon:0.01"}]
+    perturbed = bench.perturbation(1, 2, segments)
+    model.set_rule_spec(-1, "epsilon:0.01")
+    y = model.forward(x[1:2])
+    r = np.zeros((1, 3))
+    r[0, 2] = y[0, 2]
+    rx = model.relevance(r).reshape(1, 4, 4, 1)
+    image_model = bench.image_model()
+    assert image_model.describe(0) == "Flatten" and image_model.inputs(4) == [1, 3]
+    p = evaluate.perturbation(image_model, x[1:2].reshape(1, 4, 4, 1), rx, targets=[2], region=perturbed["region"],
+                              steps=perturbed["steps"], order="lerf", fill="uniform", value=(-1, 1), seed=0)
+    assert perturbed["lerf"]["aopc"] == pytest.approx(p.aopc, rel=1e-12)
+    # the copy's forward pass equals the model's on the flat inputs
+    np.testing.assert_allclose(image_model.forward(x.reshape(3, 4, 4, 1)), model.forward(x), rtol=1e-14)

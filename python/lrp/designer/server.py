@@ -145,15 +145,6 @@ def create_app(subjects, token):
         designs.read_design(json.dumps(content), b.model)
         return jsonify({"filename": _filename(name, fmt), "content": content})
 
-    @app.post("/api/design/composite")
-    def composite():
-        data = body()
-        b = bench(data)
-        name = data.get("composite")
-        if not isinstance(name, str):
-            raise BadRequest("composite must be a composite's name")
-        return jsonify({"name": name, "segments": example_segments(b, name)})
-
     return app
 
 

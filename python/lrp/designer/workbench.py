@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from .. import evaluate
-from ..errors import LRPArgumentError
+from ..errors import LRPArgumentError, LRPError
 from ..model import Model
 from . import designs
 from .subjects import to_display
@@ -96,26 +96,30 @@ class Workbench:
         return layers
 
     def image_model(self):
-        """A model that takes the page's N×H×W×C images: the model itself, or for a flat input a copy with a
-        Flatten before its layers (masked flipping and perturbation replace pixels of images)."""
+        """A model that takes the page's N×H×W×C images: the model itself, or for a flat input a copy (chain or
+        graph) with a Flatten node before its layers (masked flipping and perturbation replace pixels of images)."""
         if self.subject.inputs.ndim == 4:
             return self.model
         if self._image_model is None:
-            if not self.model.is_chain():
-                raise LRPArgumentError("flipping and perturbation need a model that takes images; this graph takes "
-                                       "flat inputs", 1)
+            if self.model.output_layer() != self.layer_count - 1:
+                raise LRPArgumentError("flipping a flat-input graph needs its output to be its last layer", 1)
             copy = Model.new(self.model.dtype)
-            copy.append("Flatten")
+            copy.add_node("designer_image_input", "Flatten", [-1])
             for i in range(self.layer_count):
-                header = self.model.describe(i)
-                kind = header.split()[0]
-                parameters = [self.model.parameter(i, "W"), self.model.parameter(i, "B")] if kind == "Linear" else []
-                if kind not in ("Linear", "Rect", "Tanh", "Sigmoid", "SoftMax"):
-                    raise LRPArgumentError("flipping a flat-input model supports Linear and element-wise layers, "
-                                           "not %s" % kind, 1)
-                copy.append(header, *parameters)
+                inputs = [j + 1 for j in self.model.inputs(i)]
+                copy.add_node(self.model.name(i), self.model.describe(i), inputs, *self._parameters(i))
             self._image_model = copy
         return self._image_model
+
+    def _parameters(self, layer):
+        """Layer `layer`'s parameters W and B as append and add_node take them (those it has)."""
+        parameters = []
+        for name in ("W", "B"):
+            try:
+                parameters.append(np.array(self.model.parameter(layer, name)))
+            except LRPError:
+                break
+        return parameters
 
     def check_image(self, image):
         """`image` checked to be an index of the subject's images."""
