@@ -471,6 +471,86 @@ def test_lenet5_when_the_toolbox_files_are_there(server):
     np.testing.assert_allclose(page_map(answer["heatmap"]), heatmap, rtol=1e-12, atol=1e-14)
 
 
+CLUTTER = "mnist-clutter-cnn"
+
+
+def clutter_subject(server):
+    if CLUTTER not in server["subjects"]:
+        if os.environ.get("CI") == "true":
+            pytest.fail("../shared is missing: the cluttered-MNIST canvases cannot be made")
+        pytest.skip("../shared is not beside the checkout")
+    return server["subjects"][CLUTTER]
+
+
+def test_localization_scores_where_the_images_have_boxes(server):
+    """The cluttered-MNIST subject: its boxes are the benchmark's (models/mnist-clutter-boxes.txt rows of its
+    canvases) and each explanation carries μ, μ_w and S_in/S_tot as evaluate.localization gives them."""
+    subject = clutter_subject(server)
+    boxes = np.loadtxt(os.path.join(REPOSITORY, "models", "mnist-clutter-boxes.txt"), dtype=np.int64)
+    rows = [int(np.flatnonzero((boxes == b).all(axis=1))[0]) for b in subject.boxes]
+    assert len(set(rows)) == len(subject) == 20
+    path = os.path.join(REPOSITORY, "models", CLUTTER + ".txt")
+    segments = [{"first": 0, "last": 4, "rule": designs.preset_spec("gamma")},
+                {"first": 5, "last": 11, "rule": designs.preset_spec("epsilon")}]
+    for image in (0, 7):
+        status, answer = post(server, "explain", {"net": CLUTTER, "image": image, "segments": segments})
+        assert status == 200, answer
+        model, target, _, r, heatmap = reference(subject, segments, image, None, path)
+        np.testing.assert_allclose(page_map(answer["heatmap"]), heatmap, rtol=1e-12, atol=1e-14)
+        expected = evaluate.localization(model.relevance(r).reshape(1, 64, 64, 1), subject.boxes[image][None])
+        assert answer["localization"]["box"] == subject.boxes[image].tolist()
+        for key in ("mu", "mu_w", "inside"):
+            assert answer["localization"][key] == pytest.approx(getattr(expected, key)[0], rel=1e-12)
+    status, answer = post(server, "explain", {"net": NET, "image": 0,
+                                              "segments": [{"first": 0, "last": 7, "rule": designs.unified_spec({})}]})
+    assert status == 200 and answer["localization"] is None
+
+
+def test_boxes_from_the_command_line(tmp_path):
+    from lrp.designer.cli import load_subjects, parse_arguments
+    from lrp.designer.subjects import user_subject
+    x = np.random.RandomState(0).uniform(-1, 1, (3, 8, 8, 1))
+    np.save(tmp_path / "x.npy", x)
+    (tmp_path / "boxes.txt").write_text("# top left bottom right\n0 0 4 4\n2 3 8 8\n1 1 2 2\n")
+    subject = load_subjects(parse_arguments(["--model", MODEL, "--images", str(tmp_path / "x.npy"),
+                                             "--boxes", str(tmp_path / "boxes.txt")]))[0]
+    assert subject.boxes.tolist() == [[0, 0, 4, 4], [2, 3, 8, 8], [1, 1, 2, 2]]
+    for text, fragment in [("0 0 4 4\n2 3 8 8\n", "one box .* per image is needed, 3 × 4"),
+                           ("0 0 4 4\n2 3 9 8\n1 1 2 2\n", "box 1 \\[2, 3, 9, 8\\] is not a box inside the 8×8 image"),
+                           ("0 0 4 4\n2 3 8 8\n1 1 1 2\n", "box 2 .* is not a box"),
+                           ("0 0 4 4.5\n2 3 8 8\n1 1 2 2\n", "whole numbers"),
+                           ("0 0 four 4\n", "cannot read the boxes")]:
+        (tmp_path / "bad.txt").write_text(text)
+        with pytest.raises(LRPError, match=fragment):
+            user_subject(MODEL, str(tmp_path / "x.npy"), boxes=str(tmp_path / "bad.txt"))
+    with pytest.raises(LRPError, match="--boxes belongs to --images"):
+        load_subjects(parse_arguments(["--boxes", str(tmp_path / "boxes.txt")]))
+
+
+def test_the_comparison_shows_localization_and_progress_in_a_browser(server, browser):
+    """The cluttered subject in the comparison view: each cell's μ and μ_w are the server's, its box is drawn, and
+    the progress bar counts the cells."""
+    from selenium.webdriver.common.by import By
+    clutter_subject(server)
+    d = browser
+    d.get(server["url"] + "?token=" + server["token"] + "#net=" + CLUTTER + "&image=3&view=compare")
+    d.execute_script("localStorage.clear()")
+    d.refresh()
+    wait(d, "window.lrpDesigner && window.lrpDesigner.ready && window.lrpDesigner.renders > 0")
+    d.find_element(By.CSS_SELECTOR, "#example-list li[data-design='example:epsilon_gamma_box'] input").click()
+    d.find_element(By.CSS_SELECTOR, "#views button[data-view='compare']").click()
+    wait(d, "window.lrpDesigner.compare && window.lrpDesigner.compare.length === 2", 60)
+    assert d.execute_script("const p = document.getElementById('compare-progress'); return [p.value, p.max]") == [2, 2]
+    for cell in d.execute_script("return window.lrpDesigner.compare"):
+        segments = d.execute_script("return window.lrpDesigner.state.designs.find((d) => d.id === arguments[0]).segments",
+                                    cell["design"])
+        status, answer = post(server, "explain", {"net": CLUTTER, "image": 3, "segments": segments})
+        assert status == 200 and cell["localization"] == answer["localization"]
+        shown = d.find_element(By.CSS_SELECTOR, "td[data-design='%s'] [data-localization='mu']" % cell["design"]).text
+        assert shown == "μ %.3f, μ_w %.3f" % (answer["localization"]["mu"], answer["localization"]["mu_w"])
+    shot(d, "compare-localization")
+
+
 @pytest.mark.parametrize("seed", [7, 8, 9, 10])
 def test_the_server_survives_random_requests(server, seed):
     """Mutated bodies for every endpoint: each gets an answer (200 or a refusal with a message), never a crash."""

@@ -25,6 +25,8 @@ def parse_arguments(argv=None):
                                               "the range of the data)")
     parser.add_argument("--patterns", help="PatternNet's patterns for the model (iNNvestigate's .npz layout or a "
                                            "liblrp model archive), for the rules pattern_net and pattern_attribution")
+    parser.add_argument("--boxes", help="one ground-truth box per image, rows 'top left bottom right' (bottom/right "
+                                        "exclusive) in a text file or an N×4 .npy: the localization scores μ, μ_w")
     parser.add_argument("--host", default="127.0.0.1", help="the address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
     parser.add_argument("--token", help="the session's token (default: a random one)")
@@ -34,11 +36,13 @@ def parse_arguments(argv=None):
 
 def load_subjects(args):
     """The subjects the arguments name."""
+    if args.boxes and not args.images:
+        raise LRPError("--boxes belongs to --images")
     if args.model or args.images:
         if not (args.model and args.images):
             raise LRPError("--model and --images go together")
         return [subject_sources.user_subject(args.model, args.images, args.weights, args.architecture, args.labels,
-                                             args.input_range, args.image_shape, args.patterns)]
+                                             args.input_range, args.image_shape, args.patterns, args.boxes)]
     return subject_sources.default_subjects()
 
 

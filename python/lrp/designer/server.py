@@ -169,6 +169,7 @@ def _network_json(bench):
     return {"key": s.key, "name": s.name, "source": s.source, "layers": bench.layers, "softmax": bench.softmax,
             "classes": s.class_names, "images": len(s), "image_shape": [h, w, c], "bounds": list(s.bounds),
             "labels": None if s.labels is None else [int(v) for v in s.labels],
+            "boxes": None if s.boxes is None else s.boxes.tolist(),
             "examples": [{"name": n, "segments": example_segments(bench, n)} for n in EXAMPLES]}
 
 

@@ -2,7 +2,8 @@
 
 A subject holds the model, the images as the model takes them (`inputs`, N × input shape), the same images for
 the page (`display`, N×H×W×C scaled to [0, 1]), the class names and the input's value range (`bounds`, the
-range of zB and of the perturbation noise). Image files (PNG, JPEG, anything Pillow reads) are resized to the
+range of zB and of the perturbation noise) and, where known, each image's ground-truth box of the object
+(`boxes`, N×4 as top, left, bottom, right, bottom/right exclusive: the localization scores μ and μ_w). Image files (PNG, JPEG, anything Pillow reads) are resized to the
 model's input height and width with Pillow's bilinear filter, converted to grey or RGB by the input's channels,
 and their 0…255 values mapped linearly onto `--input-range` (default 0,1).
 """
@@ -26,13 +27,14 @@ REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.
 class Subject:
     """A network and the images it is explained on."""
 
-    def __init__(self, key, name, model, inputs, display, class_names, bounds, labels=None, source=""):
+    def __init__(self, key, name, model, inputs, display, class_names, bounds, labels=None, source="", boxes=None):
         self.key, self.name, self.model = key, name, model
         self.inputs, self.display = inputs, display
         self.class_names = list(class_names)
         self.bounds = (float(bounds[0]), float(bounds[1]))
         self.labels = labels
         self.source = source
+        self.boxes = None if boxes is None else check_boxes(boxes, len(self), self.image_shape)
 
     @property
     def image_shape(self):
@@ -41,6 +43,36 @@ class Subject:
 
     def __len__(self):
         return int(self.inputs.shape[0])
+
+
+def check_boxes(boxes, count, shape, where="boxes"):
+    """`boxes` as a count×4 integer array of (top, left, bottom, right) inside images of `shape` (H, W, C)."""
+    b = np.asarray(boxes)
+    if b.shape != (count, 4):
+        raise LRPArgumentError("%s: one box (top, left, bottom, right) per image is needed, %d × 4, got shape %s"
+                               % (where, count, b.shape), 1)
+    if not np.all(np.isfinite(b.astype(np.float64))) or np.any(b != np.round(b)):
+        raise LRPArgumentError("%s: box coordinates must be whole numbers" % where, 1)
+    b = b.astype(np.int64)
+    h, w = shape[0], shape[1]
+    bad = np.flatnonzero((b[:, 0] < 0) | (b[:, 1] < 0) | (b[:, 2] > h) | (b[:, 3] > w) | (b[:, 0] >= b[:, 2])
+                         | (b[:, 1] >= b[:, 3]))
+    if bad.size:
+        raise LRPArgumentError("%s: box %d %s is not a box inside the %d×%d image (top < bottom ≤ %d, left < right ≤ %d)"
+                               % (where, bad[0], b[bad[0]].tolist(), h, w, h, w), 1)
+    return b
+
+
+def read_boxes(path, count, shape):
+    """The boxes of --boxes: an .npy or a text file of rows top, left, bottom, right ('#' starts a comment)."""
+    try:
+        if path.lower().endswith(".npy"):
+            boxes = np.load(path, allow_pickle=False)
+        else:
+            boxes = np.loadtxt(path, ndmin=2, comments="#")
+    except (OSError, ValueError) as error:
+        raise LRPIOError("cannot read the boxes %s: %s" % (path, error)) from None
+    return check_boxes(boxes, count, shape, path)
 
 
 def _model(net):
@@ -76,10 +108,12 @@ def _quiet_read(path, **kwargs):
 
 
 def default_subjects(per_class=2, shared=None):
-    """The project's digit classifiers on held-out digits (the first `per_class` of each class), and LeNet-5 on
-    the first MNIST test digits (padded to 32×32 as the toolbox's demo does) when ../shared is there. Each model's
-    relu patterns (PatternNet, PatternAttribution) are fitted as `make demo` fits them: on the training digits, and
-    for LeNet-5 on MNIST test digits 5000–6999, apart from those explained."""
+    """The project's digit classifiers on held-out digits (the first `per_class` of each class), and when ../shared
+    is there LeNet-5 on the first MNIST test digits (padded to 32×32 as the toolbox's demo does) and the
+    localization benchmark's classifier on cluttered-MNIST evaluation canvases with their boxes. Each model's relu
+    patterns (PatternNet, PatternAttribution) are fitted as `make demo` fits them: on the training digits, for
+    LeNet-5 on MNIST test digits 5000–6999, apart from those explained, for the cluttered classifier on its first
+    500 training canvases."""
     models = os.path.join(REPOSITORY, "models")
     if not os.path.exists(os.path.join(models, "digits-mlp.txt")):
         raise LRPIOError("no models found in %s: give --model (and --images)" % models)
@@ -110,7 +144,25 @@ def default_subjects(per_class=2, shared=None):
         subjects.insert(0, Subject("lenet5-mnist", "LeNet-5 (LRP Toolbox, MNIST)", _model(net), x,
                                    to_display(x, (32, 32, 1), (-1, 1)), names, (-1.0, 1.0), labels.astype(int),
                                    "../shared/models/LeNet-5.txt"))
+        subjects.insert(1, _cluttered_subject(shared, per_class))
     return subjects
+
+
+def _cluttered_subject(shared, per_class):
+    """models/mnist-clutter-cnn.txt on the first `per_class` evaluation canvases of each class, with their boxes."""
+    spec = importlib.util.spec_from_file_location("lrp_designer_cluttered",
+                                                  os.path.join(REPOSITORY, "examples", "python", "cluttered_mnist.py"))
+    cluttered = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cluttered)
+    with _quietly():
+        (x_train, _, _), (x, y, boxes) = cluttered.split(shared)
+    labels = y.argmax(axis=1)
+    picks = [int(i) for c in range(10) for i in np.flatnonzero(labels == c)[:per_class]]
+    net = _quiet_read(os.path.join(REPOSITORY, "models", "mnist-clutter-cnn.txt"))
+    net.fit_patterns(x_train[:500], pattern_type="relu", progress=False)
+    return Subject("mnist-clutter-cnn", "mnist-clutter-cnn (cluttered MNIST, boxes)", _model(net), x[picks],
+                   to_display(x[picks], (64, 64, 1), (-1, 1)), [str(k) for k in range(10)], (-1.0, 1.0),
+                   labels[picks], "models/mnist-clutter-cnn.txt", boxes[picks])
 
 
 def _parse_numbers(text, count, what):
@@ -151,13 +203,14 @@ def _read_images(files, shape, bounds):
 
 
 def user_subject(model_path, images, weights=None, architecture=None, labels=None, input_range=None,
-                 image_shape=None, patterns=None):
+                 image_shape=None, patterns=None, boxes=None):
     """A subject from the command line: the model file (any format model_io.read takes) and images (a folder or
     a file of images, or an .npy of model inputs N × input shape). `image_shape` "H,W,C" is needed where the
     model does not declare its input (the toolbox's text format) and the images are files, or to draw flat
     inputs as images; `input_range` "LOW,HIGH" is the value range pixels map to (default 0,1); `patterns` a file
-    of PatternNet's patterns (iNNvestigate's layout or a liblrp model archive) to set."""
-    for path in [model_path, images] + [p for p in (weights, architecture, labels, patterns) if p]:
+    of PatternNet's patterns (iNNvestigate's layout or a liblrp model archive) to set; `boxes` a file of one
+    ground-truth box per image (read_boxes), for the localization scores."""
+    for path in [model_path, images] + [p for p in (weights, architecture, labels, patterns, boxes) if p]:
         if not os.path.exists(path):
             raise LRPIOError("no such file or directory: %s" % path)
     net = _quiet_read(model_path, weights=weights, architecture=architecture)
@@ -200,7 +253,8 @@ def user_subject(model_path, images, weights=None, architecture=None, labels=Non
             raise LRPArgumentError("%s names %d classes, the model has %d" % (labels, len(given), classes), 1)
         names = given
     key = os.path.splitext(os.path.basename(model_path))[0]
-    return Subject(key, key, model, x, to_display(x, shape, bounds), names, bounds, None, model_path)
+    return Subject(key, key, model, x, to_display(x, shape, bounds), names, bounds, None, model_path,
+                   read_boxes(boxes, x.shape[0], shape) if boxes else None)
 
 
 def _square(n):

@@ -51,7 +51,7 @@ def map_json(values):
     m = np.asarray(values, dtype=np.float64)
     finite = m[np.isfinite(m)]
     return {"height": int(m.shape[0]), "width": int(m.shape[1]),
-            "values": [None if not np.isfinite(v) else float(v) for v in m.ravel()],
+            "values": [_number(v) for v in m.ravel()],
             "min": float(finite.min()) if finite.size else 0.0, "max": float(finite.max()) if finite.size else 0.0,
             "sum": float(finite.sum()) if finite.size else 0.0}
 
@@ -214,7 +214,17 @@ class Workbench:
                 parts.append({"first": first, "last": last, "rule": spec, "map": map_json(as_map(border[0] if border.ndim > 1 else border)),
                               "relevance_in": top, "relevance_out": float(totals[first])})
             return {"class": target, "top": self.top(scores, probabilities), "heatmap": map_json(heatmap),
-                    "segments": parts, "relevance_total": float(totals[0]), "score": float(scores[target])}
+                    "segments": parts, "relevance_total": float(totals[0]), "score": float(scores[target]),
+                    "localization": self.localization(image, borders[0])}
+
+    def localization(self, image, relevance):
+        """μ and μ_w of the input relevance against the image's box (evaluate.localization), or None without one."""
+        if self.subject.boxes is None:
+            return None
+        box = self.subject.boxes[image]
+        scores = evaluate.localization(np.reshape(relevance, (1,) + self.subject.image_shape), box[None])
+        # μ is undefined (NaN, JSON null) for a heatmap without positive relevance
+        return {"box": box.tolist(), **{k: _number(getattr(scores, k)[0]) for k in ("mu", "mu_w", "inside")}}
 
     def neurons(self, image, target, segments, layer):
         """Per channel of `layer`'s output: positive and negative relevance and activation sums."""
@@ -321,6 +331,11 @@ def _indices(values, count, what="pixel"):
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < count:
             raise LRPArgumentError("%s index %r is not in 0 … %d" % (what, v, count - 1), 1)
     return list(values)
+
+
+def _number(value):
+    """A float for JSON: None for NaN or ±∞."""
+    return float(value) if np.isfinite(value) else None
 
 
 def timed(function, *args, **kwargs):

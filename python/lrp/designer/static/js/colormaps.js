@@ -67,3 +67,13 @@ export function drawColorbar(canvas) {
     context.fillRect(x, 0, 1, canvas.height);
   }
 }
+
+/** Outlines a ground-truth box [top, left, bottom, right) (bottom/right exclusive) on a drawn canvas, in green. */
+export function drawBox(canvas, box) {
+  if (!box) return;
+  const [top, left, bottom, right] = box;
+  const context = canvas.getContext("2d");
+  context.strokeStyle = "rgba(0, 170, 0, 0.9)";
+  context.lineWidth = 1;
+  context.strokeRect(left + 0.5, top + 0.5, right - left - 1, bottom - top - 1);
+}

@@ -1,8 +1,9 @@
 // The model comparison view: rows of (image, class), columns of the models checked in the manager; each cell the
-// heatmap, the model's rules and the AOPC of MoRF and LeRF region perturbation.
+// heatmap, the model's rules, the AOPC of MoRF and LeRF region perturbation and, where the images have boxes, the
+// localization scores μ and μ_w.
 import { call } from "./api.js";
-import { drawImage, drawMap } from "./colormaps.js";
-import { picture } from "./result.js";
+import { drawBox, drawImage, drawMap } from "./colormaps.js";
+import { localizationText, picture } from "./result.js";
 import { network, state } from "./state.js";
 
 let rows = null;
@@ -47,7 +48,10 @@ export async function renderCompare() {
     const first = tr.insertCell();
     const canvas = document.createElement("canvas");
     canvas.className = "small";
-    picture(row.image).then((p) => drawImage(canvas, p.pixels, p.height, p.width, p.channels));
+    picture(row.image).then((p) => {
+      drawImage(canvas, p.pixels, p.height, p.width, p.channels);
+      if (net.boxes) drawBox(canvas, net.boxes[row.image]);
+    });
     const image = document.createElement("select");
     image.dataset.role = "image";
     options(image, net.images, null, row.image, false);
@@ -65,8 +69,12 @@ export async function renderCompare() {
     }
   });
   window.lrpDesigner.compare = [];
+  const started = performance.now();
+  cells.forEach((cell, done) => { cell.done = done; });
   for (const cell of cells) {
     if (mine !== generation) return;
+    progress(cell.done, cells.length, started);
+    cell.td.textContent = "computing…";
     try {
       const request = { net: state.net, image: cell.row.image, class: cell.row.target, segments: cell.design.segments };
       const explained = await call("explain", request);
@@ -77,6 +85,17 @@ export async function renderCompare() {
       cell.td.textContent = "refused";
     }
   }
+  if (mine === generation) progress(cells.length, cells.length, started);
+}
+
+/** Shows how many of the comparison's cells are computed, and for how long it has run. */
+function progress(done, total, started) {
+  const bar = document.getElementById("compare-progress");
+  bar.max = Math.max(1, total);
+  bar.value = done;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  document.getElementById("compare-progress-text").textContent =
+    done < total ? `computing cell ${done + 1} of ${total} (${seconds} s)` : `${total} cells in ${seconds} s`;
 }
 
 function fill(cell, explained, perturbed) {
@@ -84,13 +103,17 @@ function fill(cell, explained, perturbed) {
   cell.td.innerHTML = "";
   const canvas = document.createElement("canvas");
   drawMap(canvas, explained.heatmap);
+  const where = explained.localization;
+  if (where) drawBox(canvas, where.box);
   const text = document.createElement("div");
   text.innerHTML = `class ${net.classes[explained.class]}<br>AOPC MoRF <b data-aopc="morf">${perturbed.morf.aopc.toPrecision(4)}</b>` +
-    `<br>AOPC LeRF <b data-aopc="lerf">${perturbed.lerf.aopc.toPrecision(4)}</b>`;
+    `<br>AOPC LeRF <b data-aopc="lerf">${perturbed.lerf.aopc.toPrecision(4)}</b>` +
+    (where ? `<br><b data-localization="mu">${localizationText(where)}</b>` : "");
   const rules = document.createElement("div");
   rules.className = "cell-rules";
   rules.textContent = cell.design.segments.map((s) => `${s.first}–${s.last}: ${s.rule}`).join("; ");
   cell.td.append(canvas, text, rules);
   window.lrpDesigner.compare.push({ design: cell.design.id, image: cell.row.image, class: explained.class,
-                                     heatmap: explained.heatmap, morf: perturbed.morf, lerf: perturbed.lerf });
+                                     heatmap: explained.heatmap, morf: perturbed.morf, lerf: perturbed.lerf,
+                                     localization: where });
 }

@@ -1,6 +1,6 @@
 // The result view (VisLRPDesigner B1–B3): image picker, top classes as clickable bars, the heatmap.
 import { call } from "./api.js";
-import { drawImage, drawMap } from "./colormaps.js";
+import { drawBox, drawImage, drawMap } from "./colormaps.js";
 import { changed, network, state } from "./state.js";
 
 const pictures = new Map();
@@ -53,12 +53,22 @@ export function renderBars(container, top, selected, onClick) {
 /** Shows an explain answer in the result view. */
 export async function renderResult(result) {
   const p = await picture(state.image);
+  const box = result.localization ? result.localization.box : null;
   drawImage(document.getElementById("input-image"), p.pixels, p.height, p.width, p.channels);
+  drawBox(document.getElementById("input-image"), box);
   drawMap(document.getElementById("heatmap"), result.heatmap);
+  drawBox(document.getElementById("heatmap"), box);
   const net = network();
   document.getElementById("heatmap-caption").textContent =
     `class ${net.classes[result.class]}: score ${result.score.toPrecision(4)}, ΣR ${result.relevance_total.toPrecision(4)}` +
+    (result.localization ? `, ${localizationText(result.localization)}` : "") +
     (result.heatmap.max === 0 && result.heatmap.min === 0 ? " — all zero" : "");
   renderBars(document.getElementById("class-bars"), result.top, result.class, (c) => { state.target = c; changed("class"); });
   document.querySelectorAll("#image-picker canvas").forEach((c) => c.classList.toggle("active", Number(c.dataset.image) === state.image));
+}
+
+/** "μ 0.81, μ_w 0.77" of a localization answer (undefined μ, no positive relevance: "–"). */
+export function localizationText(localization) {
+  const show = (v) => (v === null ? "–" : v.toFixed(3));
+  return `μ ${show(localization.mu)}, μ_w ${show(localization.mu_w)}`;
 }
