@@ -7,6 +7,7 @@ ten parameters, spec/designer.md) or as liblrp's composite file; both load with 
 and `lrp_set_composite` in C, and both are read back here through the library, which checks them.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -174,9 +175,22 @@ def composite_json(segments):
             "segments": [{"first": first, "last": last, "rule": spec} for first, last, spec in segments]}
 
 
+@contextlib.contextmanager
+def borrowed(model):
+    """The model itself for reading presets onto, its own presets given back afterwards: no copy of its
+    parameters (a VGG-16's are 1.1 GB). The caller holds the model's workbench lock."""
+    saved = [model.rule_spec(i) for i in range(len(model))]
+    try:
+        yield model
+    finally:
+        for i, spec in enumerate(saved):
+            model.set_rule_spec(i, spec)
+
+
 def read_design(text, model):
-    """A design file's text (VisLRPDesigner's or liblrp's composite JSON) read by the library onto a copy of
-    `model`: (name, per-layer specs). Layers no segment covers take LRP-0. Errors name what is wrong."""
+    """A design file's text (VisLRPDesigner's or liblrp's composite JSON) read by the library onto `model`
+    (borrowed: its presets are given back): (name, per-layer specs). Layers no segment covers take LRP-0. Errors
+    name what is wrong."""
     if isinstance(text, bytes):
         if len(text) > MAX_FILE_BYTES:
             raise LRPArgumentError("the design file has %d bytes; the designer reads at most %d" % (len(text), MAX_FILE_BYTES), 1)
@@ -188,17 +202,32 @@ def read_design(text, model):
     except ValueError as error:
         raise LRPArgumentError("the design file is not JSON: %s" % error, 1) from None
     name = parsed.get("name") if isinstance(parsed, dict) else None
-    scratch = model.copy()
-    scratch.set_rule_spec(-1, unified_spec({}))
     handle, path = tempfile.mkstemp(suffix=".json", prefix="lrp-design-")
     try:
         with os.fdopen(handle, "w") as f:
             f.write(text)
-        try:
-            scratch.set_composite(path)
-        except LRPError as error:
-            raise type(error)(str(error).replace(path, "the design file"), error.status) from None
+        with borrowed(model) as scratch:
+            scratch.set_rule_spec(-1, unified_spec({}))
+            try:
+                scratch.set_composite(path)
+            except LRPError as error:
+                raise type(error)(str(error).replace(path, "the design file"), error.status) from None
+            specs = [scratch.rule_spec(i) for i in range(len(scratch))]
     finally:
         os.unlink(path)
-    specs = [scratch.rule_spec(i) for i in range(len(scratch))]
     return (name if isinstance(name, str) and name.strip() else "Imported model"), specs
+
+
+#: The named composites offered as example models.
+EXAMPLES = ["epsilon_plus", "epsilon_plus_flat", "epsilon_alpha2_beta1", "epsilon_alpha2_beta1_flat", "epsilon_gamma_box",
+            "sequential_preset_a", "sequential_preset_b", "lrp_cmp"]
+
+
+def example_segments(model, name, bounds):
+    """The segments the named composite gives `model` (borrowed); epsilon_gamma_box's zᴮ takes `bounds`."""
+    params = None
+    if name == "epsilon_gamma_box":
+        params = "low=%s,high=%s" % tuple(number_text(v) for v in bounds)
+    with borrowed(model) as scratch:
+        scratch.set_composite(name, params)
+        return segments_of([scratch.rule_spec(i) for i in range(len(scratch))])

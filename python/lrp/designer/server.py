@@ -124,43 +124,29 @@ def create_app(subjects, token):
         text = data.get("text")
         if not isinstance(text, str):
             raise BadRequest("text must be the design file's content")
-        name, specs = designs.read_design(text, b.model)
+        with b.lock:
+            name, specs = designs.read_design(text, b.model)
         return jsonify({"name": name, "segments": designs.segments_of(specs)})
 
     @app.post("/api/design/export")
     def export_design():
         data = body()
         b = bench(data)
-        with b.lock:
-            segments = b.canonical(data.get("segments"))
         name = data.get("name") if isinstance(data.get("name"), str) else "My New Model"
         fmt = data.get("format", "vislrpdesigner")
-        if fmt == "vislrpdesigner":
-            content = designs.vislrpdesigner_json(name, segments)
-        elif fmt == "liblrp":
-            content = designs.composite_json(segments)
-        else:
+        if fmt not in ("vislrpdesigner", "liblrp"):
             raise BadRequest("format must be 'vislrpdesigner' or 'liblrp', got %r" % (fmt,))
-        # the library must read back what it is given: check on a copy before handing the file out
-        designs.read_design(json.dumps(content), b.model)
+        with b.lock:
+            segments = b.canonical(data.get("segments"))
+            if fmt == "vislrpdesigner":
+                content = designs.vislrpdesigner_json(name, segments)
+            else:
+                content = designs.composite_json(segments)
+            # the library must read back what it is given: check before handing the file out
+            designs.read_design(json.dumps(content), b.model)
         return jsonify({"filename": _filename(name, fmt), "content": content})
 
     return app
-
-
-def example_segments(bench, name):
-    """The segments a named composite gives the bench's model (its zᴮ bounds the subject's)."""
-    scratch = bench.model.copy()
-    params = None
-    if name == "epsilon_gamma_box":
-        params = "low=%s,high=%s" % tuple(designs.number_text(v) for v in bench.subject.bounds)
-    scratch.set_composite(name, params)
-    return designs.segments_of([scratch.rule_spec(i) for i in range(len(scratch))])
-
-
-#: The named composites offered as example models.
-EXAMPLES = ["epsilon_plus", "epsilon_plus_flat", "epsilon_alpha2_beta1", "epsilon_alpha2_beta1_flat", "epsilon_gamma_box",
-            "sequential_preset_a", "sequential_preset_b", "lrp_cmp"]
 
 
 def _network_json(bench):
@@ -170,7 +156,7 @@ def _network_json(bench):
             "classes": s.class_names, "images": len(s), "image_shape": [h, w, c], "bounds": list(s.bounds),
             "labels": None if s.labels is None else [int(v) for v in s.labels],
             "boxes": None if s.boxes is None else s.boxes.tolist(),
-            "examples": [{"name": n, "segments": example_segments(bench, n)} for n in EXAMPLES]}
+            "examples": bench.examples}
 
 
 def _filename(name, fmt):

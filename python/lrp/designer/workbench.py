@@ -69,6 +69,9 @@ class Workbench:
         self._image_model = None
         self.softmax = self._final_softmax()
         self.layers = self._describe_layers()
+        #: The named composites as example designs for this model.
+        self.examples = [{"name": n, "segments": designs.example_segments(self.model, n, subject.bounds)}
+                         for n in designs.EXAMPLES]
 
     # -- the model ------------------------------------------------------------------------------------
 
