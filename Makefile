@@ -8,6 +8,8 @@
 #   make test    install what is missing, build, and run every test (Swift, C, exported symbols, example)
 #   make bench   liblrp's timings in float64 and float32, LeNet-5, MLP and VGG, and of the evaluation analyses
 #                (needs ../shared)
+#   make bench-designer   the LRP designer on a VGG-16 in headless Chromium: each interaction's time, the
+#                comparison's progress and how responsive the page stays (float64, then float32)
 #   make bench-peers   the same cases beside zennit and the reference toolbox (installs them in .venv-peers)
 #   make fuzz    libFuzzer targets of every reader and parser, FUZZ_SECONDS (60) each
 #   make install the header, library, HDF5 helper and pkg-config file under PREFIX (/usr/local)
@@ -23,7 +25,7 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo evaluate patterns test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-peers clean
+.PHONY: deps test-deps lib example demo c-demo evaluate patterns test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-designer bench-peers clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -129,6 +131,11 @@ bench: lib
 	bench/evaluation $(SHARED)
 	bench/bench $(SHARED)
 	python3 bench/bench_python.py $(SHARED)
+
+bench-designer: lib
+	@bash scripts/install-deps.sh --tests
+	python3 bench/designer.py
+	python3 bench/designer.py --f32
 
 # zennit and CPU PyTorch in a virtual environment of their own (.venv-peers), never the test environment; the
 # reference toolbox joins when LRP_TOOLBOX_PYTHON names its python/ folder.

@@ -744,3 +744,42 @@ def test_a_flat_input_graph_is_flipped_and_perturbed_as_an_image():
     assert perturbed["lerf"]["aopc"] == pytest.approx(p.aopc, rel=1e-12)
     # the copy's forward pass equals the model's on the flat inputs
     np.testing.assert_allclose(image_model.forward(x.reshape(3, 4, 4, 1)), model.forward(x), rtol=1e-14)
+
+
+def test_perturbation_steps_are_budgeted_by_the_model_size(server):
+    """digits-cnn-maxpool: 3·3·1·16 weights at 6×6 positions, 2·2·16·32 at 2×2, 128·10: 14656 multiply-adds, all
+    64 one-pixel regions affordable. A model 10⁴ times that size gets fewer steps, never fewer than MIN_STEPS; the
+    command line's count overrides the budget."""
+    from lrp.designer import workbench
+    subject = server["subjects"][NET]
+    bench = workbench.Workbench(subject)
+    bench.forward(0)
+    assert bench.multiply_adds() == 144 * 36 + 2048 * 4 + 1280
+    assert bench.steps(64) == 64
+    bench._multiply_adds = 14656 * 10 ** 4
+    assert bench.steps(1000) == int(workbench.PERTURBATION_BUDGET // (2 * 14656 * 10 ** 4)) - 1 == 67
+    bench._multiply_adds = 15.5e9
+    assert bench.steps(196) == workbench.MIN_STEPS
+    assert workbench.Workbench(subject, perturbation_steps=7).steps(64) == 7
+
+
+def test_a_float32_engine_from_the_command_line(tmp_path):
+    """--precision float32 converts the model: the page's heatmap is the float32 engine's for the same settings."""
+    from lrp.designer.cli import in_precision, load_subjects, parse_arguments
+    from lrp.designer.workbench import Workbench
+    x = np.random.RandomState(3).uniform(-1, 1, (2, 8, 8, 1))
+    np.save(tmp_path / "x.npy", x)
+    args = parse_arguments(["--model", MODEL, "--images", str(tmp_path / "x.npy"), "--precision", "float32"])
+    subject = in_precision(load_subjects(args), args.precision)[0]
+    assert subject.model.dtype == np.float32
+    segments = [{"first": 0, "last": 7, "rule": "epsilon:0.01"}]
+    answer = Workbench(subject).explain(1, 4, segments)
+    model = model_io.read(MODEL)._model.astype(np.float32)
+    model.set_rule_spec(-1, "epsilon:0.01")
+    model.set_rule_spec(7, "pass")
+    y = model.forward(x[1:2])
+    r = np.zeros(y.shape, dtype=np.float32)
+    r[0, 4] = model.trace(7, 0)[0, 4]
+    expected = model.relevance(r).reshape(8, 8)
+    np.testing.assert_allclose(page_map(answer["heatmap"]), expected, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(page_map(answer["heatmap"]), reference(subject, segments, 1, 4)[4], rtol=1e-12, atol=0)

@@ -30,11 +30,12 @@ class BadRequest(Exception):
     """A request the designer refuses, with the message the page shows."""
 
 
-def create_app(subjects, token):
-    """The Flask application serving `subjects` (lrp.designer.subjects.Subject) behind `token`."""
+def create_app(subjects, token, perturbation_steps=None):
+    """The Flask application serving `subjects` (lrp.designer.subjects.Subject) behind `token`;
+    `perturbation_steps` fixes the comparison's perturbation steps (default: Workbench.steps' budget)."""
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    benches = {s.key: Workbench(s) for s in subjects}
+    benches = {s.key: Workbench(s, perturbation_steps) for s in subjects}
     app.config["WORKBENCHES"] = benches
 
     @app.before_request

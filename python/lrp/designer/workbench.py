@@ -23,6 +23,10 @@ from .subjects import to_display
 
 #: The most neurons whose conditional heatmaps one request returns.
 MAX_CONDITIONAL = 64
+#: The multiply-adds one perturbation request may spend (both orders): ~2 s at 20 GFLOP/s. A model that needs more
+#: for min(100, regions) steps takes fewer, at least MIN_STEPS (a VGG-16's 15.5 G a pass: 10 steps, 22 passes).
+PERTURBATION_BUDGET = 2e10
+MIN_STEPS = 10
 
 
 def grid_shape(n):
@@ -59,8 +63,10 @@ def map_json(values):
 class Workbench:
     """A subject's model with its current image's forward pass; one request at a time (a lock)."""
 
-    def __init__(self, subject):
+    def __init__(self, subject, perturbation_steps=None):
         self.subject = subject
+        self.perturbation_steps = perturbation_steps
+        self._multiply_adds = None
         self.model = subject.model
         self.lock = threading.Lock()
         self.layer_count = len(self.model)
@@ -293,16 +299,38 @@ class Workbench:
             return {"pixels": len(indices), "before": self.top(result.before[0], order=result.top_before[0]),
                     "after": self.top(result.after[0], order=result.top_after[0]), "image": flipped}
 
+    def multiply_adds(self):
+        """The multiply-adds of one sample's forward pass through the Linear and Convolution layers (from the
+        current image's traces); what perturbation's step count is budgeted by."""
+        if self._multiply_adds is None:
+            total = 0
+            for i in range(self.layer_count):
+                kind = self.layers[i]["kind"]
+                if kind in ("Linear", "Convolution"):
+                    weights = int(np.prod(self.model.parameter(i, "W").shape))
+                    positions = int(np.prod(self.model.trace_shape(i, 1)[1:-1])) if kind == "Convolution" else 1
+                    total += weights * positions
+            self._multiply_adds = total
+        return self._multiply_adds
+
+    def steps(self, regions):
+        """Perturbation steps: the command line's, else min(100, regions) within PERTURBATION_BUDGET (at least
+        MIN_STEPS); the same for every request on this model, so its AOPCs compare."""
+        if self.perturbation_steps is not None:
+            return min(self.perturbation_steps, regions)
+        affordable = int(PERTURBATION_BUDGET // max(1, 2 * self.multiply_adds()))
+        return min(100, regions, max(MIN_STEPS, affordable - 1))
+
     def perturbation(self, image, target, segments, steps=None):
         """MoRF and LeRF region perturbation of this heatmap: curves and AOPC (evaluate.perturbation, uniform
-        noise in the subject's bounds, seed 0)."""
+        noise in the subject's bounds, seed 0); `steps` None: self.steps."""
         with self.lock:
             _, _, _, target, r = self._prepared(image, target, segments)
             relevance = self.model.relevance_at(r, [-1])[0]
             h, w, _ = self.subject.image_shape
             region = max(1, int(round(min(h, w) / 14)))
             regions = -(-h // region) * -(-w // region)
-            steps = min(100, regions) if steps is None else steps
+            steps = self.steps(regions) if steps is None else steps
             x = self.subject.inputs[image:image + 1].reshape((1,) + self.subject.image_shape)
             rx = np.reshape(relevance, (1,) + self.subject.image_shape)
             out = {"class": target, "region": region, "steps": steps}

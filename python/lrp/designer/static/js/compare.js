@@ -108,6 +108,7 @@ function fill(cell, explained, perturbed) {
   const text = document.createElement("div");
   text.innerHTML = `class ${net.classes[explained.class]}<br>AOPC MoRF <b data-aopc="morf">${perturbed.morf.aopc.toPrecision(4)}</b>` +
     `<br>AOPC LeRF <b data-aopc="lerf">${perturbed.lerf.aopc.toPrecision(4)}</b>` +
+    `<br><small>${perturbed.steps} steps of ${perturbed.region}×${perturbed.region}</small>` +
     (where ? `<br><b data-localization="mu">${localizationText(where)}</b>` : "");
   const rules = document.createElement("div");
   rules.className = "cell-rules";
