@@ -680,8 +680,8 @@ const double *lrp_array_data(const lrp_array *array);   /* NULL for NULL */
 /** Renders a relevance map as the toolbox's hm_to_rgb: r (height×width values) is, for named colour maps
  *  and when `normalize` is non-zero, divided by its largest magnitude and shifted to [0, 1]; enlarged so each
  *  value becomes a scaling×scaling block; and coloured with `cmap` (NULL: "jet"; also "binary", "gray",
- *  "bwr", "seismic", "coolwarm", "hot" and the toolbox's "gray-red", "black-green", "blue-black-yellow",
- *  "black-firered", "gray-red2"). With x (height×width, else NULL) the Canny edges of the enlarged x, with
+ *  "bwr", "seismic", "coolwarm", "hot", zennit's "coldnhot" (cyan, blue, black at 0, red, yellow, white) and
+ *  the toolbox's "gray-red", "black-green", "blue-black-yellow", "black-firered", "gray-red2"). With x (height×width, else NULL) the Canny edges of the enlarged x, with
  *  `sigma`, are painted black on top. rgb receives (height·scaling)·(width·scaling)·3 values. */
 lrp_status lrp_render_heatmap(const double *r, int64_t height, int64_t width, const double *x, int32_t scaling,
                               double sigma, const char *cmap, int32_t normalize, double *rgb, int64_t rgb_capacity);

@@ -60,13 +60,22 @@ def test_image_helpers_and_colour_maps():
     big = render.enlarge_image(np.array([[1, 2], [3, 4]]), scaling=2)
     assert np.array_equal(big, [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
     R = np.linspace(-1, 1, 64)
-    for cmap in ["jet", "binary", "gray", "bwr", "seismic", "coolwarm", "hot", "gray-red", "black-green",
+    for cmap in ["jet", "binary", "gray", "bwr", "seismic", "coolwarm", "hot", "coldnhot", "gray-red", "black-green",
                  "blue-black-yellow", "black-firered", "gray-red2"]:
         rgb = render.hm_to_rgb(R, scaling=1, cmap=cmap)
         assert rgb.shape == (8, 8, 3) and rgb.min() >= 0 and rgb.max() <= 1, cmap
     # bwr: blue at the most negative value, white in the middle, red at the most positive.
     bwr = render.hm_to_rgb(np.array([-1.0, 0.0, 0.0, 1.0]), scaling=1, cmap="bwr").reshape(4, 3)
     assert np.allclose(bwr[0], [0, 0, 1]) and np.allclose(bwr[3], [1, 0, 0]) and bwr[1].min() > 0.99
+    # coldnhot as zennit compiles '0ff,00f,80:000,f00,ff0,fff': palette entry k interpolates linearly between the
+    # nodes at indices 0, 64 (0 + 128)/2, 128, 170 and 212 (thirds of 128 … 255, truncated) and 255
+    nodes = np.array([0, 64, 128, 170, 212, 255])
+    colours = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=float)
+    palette = np.stack([np.interp(np.arange(256), nodes, colours[:, c]) for c in range(3)], axis=1)
+    values = np.linspace(-1, 1, 1001)
+    shown = render.hm_to_rgb(values, shape=(1, 1001), scaling=1, cmap="coldnhot").reshape(-1, 3)
+    entries = np.minimum((((values / np.abs(values).max()) + 1) / 2 * 256).astype(int), 255)
+    np.testing.assert_allclose(shown, palette[entries], atol=1e-15)
     with pytest.raises(ValueError, match="unknown colour map 'viridis-ish'"):
         render.hm_to_rgb(R, cmap="viridis-ish")
 

@@ -5,7 +5,7 @@ import Glibc
 /// above 1 the last, NaN black. The LRP Toolbox's custom maps compute their colours from R directly.
 public enum ColorMap {
     /// Map names: matplotlib's and the toolbox's custom ones.
-    public static let names = ["jet", "binary", "gray", "bwr", "seismic", "coolwarm", "hot",
+    public static let names = ["jet", "binary", "gray", "bwr", "seismic", "coolwarm", "hot", "coldnhot",
                                "gray-red", "black-green", "blue-black-yellow", "black-firered", "gray-red2"]
 
     /// True for the toolbox's custom maps, which take R unnormalized.
@@ -37,6 +37,11 @@ public enum ColorMap {
                 zip(xs, colors.map(\.2)).map { ($0, $1) })
     }
 
+    /// Segment data from colours at palette indices 0 … 255.
+    private static func atIndices(_ nodes: [(Double, (Double, Double, Double))]) -> (Segments, Segments, Segments) {
+        (nodes.map { ($0.0 / 255, $0.1.0) }, nodes.map { ($0.0 / 255, $0.1.1) }, nodes.map { ($0.0 / 255, $0.1.2) })
+    }
+
     /// The 256-entry table of a named map.
     static func table(_ name: String) throws -> [(Double, Double, Double)] {
         let channels: (Segments, Segments, Segments)
@@ -54,6 +59,11 @@ public enum ColorMap {
                         [(0, 0), (0.746032, 0), (1, 1)])
         case "coolwarm":
             return (0..<256).map { Moreland.coolwarm(Double($0) / 255) }
+        case "coldnhot":
+            // zennit's "0ff,00f,80:000,f00,ff0,fff": cyan, blue, black at 0x80, red, yellow, white; its unindexed
+            // colours evenly between indexed ones at int() of the index, here on its 256-entry palette.
+            channels = atIndices([(0, (0, 1, 1)), (64, (0, 0, 1)), (128, (0, 0, 0)), (170, (1, 0, 0)), (212, (1, 1, 0)),
+                                  (255, (1, 1, 1))])
         default:
             throw LRPError.argument("unknown colour map '\(name)' (known: \(names.joined(separator: ", ")))")
         }
