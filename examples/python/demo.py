@@ -25,7 +25,7 @@ from modules import Convolution
 
 RULES = [("simple", "simple", None), ("epsilon 0.01", "epsilon", 0.01), ("alpha 1", "alphabeta", 1.),
          ("alpha 2", "alphabeta", 2.), (None, None, None),  # a per-layer mix, see explain()
-         ("PatternNet", "pattern_net", None), ("PatternAttribution", "pattern_attribution", None)]
+         ("PatternNet", "pattern_net", None), ("Pattern Attribution", "pattern_attribution", None)]
 
 
 def explain(nn, X, labels, name, out, scaling, image_shape, fit, outline_sigma=None):
@@ -86,7 +86,7 @@ def main():
         # The first held-out digit of each class 0, 1, 2, ...
         picks = [int(np.flatnonzero(labels == c)[0]) for c in range(10)][:args.samples]
         nn = model_io.read(os.path.join(args.models, name + ".txt"))
-        explain(nn, X_test[picks], labels[picks], name, args.out, scaling=6, image_shape=(8, 8), fit=X_train)
+        explain(nn, X_test[picks], labels[picks], name, args.out, scaling=12, image_shape=(8, 8), fit=X_train)
 
     if args.toolbox:
         nn = model_io.read(os.path.join(args.toolbox, "models", "LeNet-5.txt"))

@@ -163,12 +163,36 @@ def text_to_rgb(text, scale=2):
     return rgb
 
 
-def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2):
+def _wrapped(label, width, scale):
+    """A label as text lines no wider than `width` pixels where its words allow (a longer word keeps a line of
+    its own), stacked and centred: one RGB image."""
+    words, lines = label.split(), []
+    for word in words:
+        if lines and text_to_rgb(lines[-1] + " " + word, scale).shape[1] <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    images = [text_to_rgb(line, scale) for line in lines or [""]]
+    out = np.ones((sum(i.shape[0] for i in images) + scale * (len(images) - 1), max(i.shape[1] for i in images), 3))
+    y = 0
+    for i in images:
+        x = (out.shape[1] - i.shape[1]) // 2
+        out[y:y + i.shape[0], x:x + i.shape[1]] = i
+        y += i.shape[0] + scale
+    return out
+
+
+def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2, frame=0.6):
     """Images arranged as a table on white: `rows` is a list of rows, each a list of H×W×3 images (all the
-    same size); optional labels above the columns and left of the rows. Returns the H×W×3 image."""
+    same size, each drawn at its own size, so its aspect ratio is kept); optional labels above the columns
+    (wrapped at spaces to the column's width) and left of the rows. Each column is as wide as its image or its
+    label's longest word; `frame` (a grey level, None: none) outlines every image with one pixel, so an image
+    with a white background keeps its extent. Returns the H×W×3 image."""
     cells = [[np.asarray(image, dtype=np.float64) for image in row] for row in rows]
     height, width = cells[0][0].shape[:2]
     columns = max(len(row) for row in cells)
+    border = 0 if frame is None else 1
+    tile_h, tile_w = height + 2 * border, width + 2 * border
 
     def fit(image, h, w):
         """`image` on a white canvas of h×w (cropped if larger)."""
@@ -177,23 +201,26 @@ def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2):
         return canvas
 
     row_texts = [text_to_rgb(label, label_scale) for label in (row_labels or [])]
-    column_texts = [text_to_rgb(label, label_scale) for label in (column_labels or [])]
-    left = max([t.shape[1] for t in row_texts] + [0])
-    cell_width = max([width] + [t.shape[1] for t in column_texts])
-    top = max([t.shape[0] for t in column_texts] + [0])
-    total_h = top + len(cells) * (height + gap)
-    total_w = left + columns * (cell_width + gap)
+    column_texts = [_wrapped(label, tile_w, label_scale) for label in (column_labels or [])]
+    left = max([t.shape[1] + 2 * label_scale for t in row_texts] + [0])
+    widths = [max([tile_w] + [column_texts[c].shape[1] + 2 * label_scale] * (c < len(column_texts))) for c in range(columns)]
+    starts = [left + sum(widths[:c]) + c * gap for c in range(columns)]
+    top = max([t.shape[0] + label_scale for t in column_texts] + [0])
+    total_h = top + len(cells) * (tile_h + gap)
+    total_w = starts[-1] + widths[-1] + gap
     image = np.ones((total_h, total_w, 3))
-    for c, t in enumerate(column_texts):
-        x = left + c * (cell_width + gap) + (cell_width - t.shape[1]) // 2
-        image[:top, x:x + t.shape[1]] = fit(t, top, t.shape[1])
+    for c, t in enumerate(column_texts[:columns]):
+        x = starts[c] + (widths[c] - t.shape[1]) // 2
+        image[top - label_scale - t.shape[0]:top - label_scale, x:x + t.shape[1]] = t
     for r, row in enumerate(cells):
-        y = top + r * (height + gap)
+        y = top + r * (tile_h + gap)
         if r < len(row_texts):
             t = row_texts[r]
-            offset = max(0, (height - t.shape[0]) // 2)
+            offset = max(0, (tile_h - t.shape[0]) // 2)
             image[y + offset:y + offset + t.shape[0], :left] = fit(t, t.shape[0], left)
         for c, cell in enumerate(row):
-            x = left + c * (cell_width + gap) + (cell_width - width) // 2
-            image[y:y + height, x:x + width] = cell
+            x = starts[c] + (widths[c] - tile_w) // 2
+            if border:
+                image[y:y + tile_h, x:x + tile_w] = frame
+            image[y + border:y + border + height, x + border:x + border + width] = cell
     return image
