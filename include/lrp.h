@@ -51,9 +51,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 8   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 9   /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.8.0"
+#define LRP_VERSION_STRING "1.9.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -696,6 +696,37 @@ lrp_status lrp_render_digit(const double *x, int64_t height, int64_t width, int3
  *  with capacity 0 (rgb may be NULL) the call only reports them. */
 lrp_status lrp_render_text(const char *text, int32_t scale, double *rgb, int64_t capacity, int64_t *height,
                            int64_t *width);
+
+/* Rendering for a person to read (1.9): relevance centred on zero, inputs in their colours, overlays, colour bars.
+ * Colour maps for relevance: "bwr" (NULL), "seismic", "coldnhot", "coolwarm" and "jet"; each maps zero relevance to
+ * its centre colour. */
+
+/** Renders a relevance map centred on zero: r (height×width values) divided by its largest finite magnitude,
+ *  shifted to [0, 1], enlarged by `scaling` and coloured with `cmap` (NULL: "bwr"); non-finite values are black.
+ *  A map without a non-zero finite value is drawn in the centre colour with "ALL ZERO" (or "0" where that does
+ *  not fit) written across it. rgb receives (height·scaling)·(width·scaling)·3 values; *scale (if not NULL) the
+ *  largest magnitude, the value the map's ends stand for (0 for an all-zero map). */
+lrp_status lrp_render_relevance(const double *r, int64_t height, int64_t width, int32_t scaling, const char *cmap,
+                                double *rgb, int64_t rgb_capacity, double *scale);
+
+/** Renders an input image: x (height×width×channels values, channels 1 for grey or 3 for RGB, row-major)
+ *  mapped linearly from [low, high] to [0, 1] (clamped; NaN black) and enlarged by `scaling`; rgb receives
+ *  (height·scaling)·(width·scaling)·3 values. */
+lrp_status lrp_render_image(const double *x, int64_t height, int64_t width, int32_t channels, double low, double high,
+                            int32_t scaling, double *rgb, int64_t rgb_capacity);
+
+/** Lays a rendered heatmap over its rendered image (both height×width×3): rgb = (1 − opacity)·image +
+ *  opacity·heatmap, opacity from 0 to 1. rgb may be either input. */
+lrp_status lrp_render_overlay(const double *heatmap, const double *image, int64_t height, int64_t width, double opacity,
+                              double *rgb, int64_t rgb_capacity);
+
+/** Renders a horizontal colour bar `length` pixels long for relevance from `low` to `high`, coloured as
+ *  lrp_render_relevance colours it (v / max(|low|, |high|)), with the values low, 0 (where inside and room) and
+ *  high written below it in the 5×7 font at `scale` (three significant digits). *height and *width receive the
+ *  size (width = length); with capacity 0 (rgb may be NULL) the call only reports them. Fails when the labels do
+ *  not fit the length. */
+lrp_status lrp_render_colorbar(const char *cmap, double low, double high, int64_t length, int32_t scale, double *rgb,
+                               int64_t rgb_capacity, int64_t *height, int64_t *width);
 
 /** Writes an RGB image (height×width×3 values in [0, 1]) as a PNG file, each value times 255 truncated to 8
  *  bits as the toolbox's save_image does; when `bytes` is not NULL it receives those height·width·3 bytes.

@@ -70,3 +70,61 @@ public func lrp_image_write(_ path: UnsafePointer<CChar>?, _ rgb: UnsafePointer<
         if let bytes { eight.withUnsafeBufferPointer { if let base = $0.baseAddress { bytes.update(from: base, count: count) } } }
     }
 }
+
+@_cdecl("lrp_render_relevance")
+public func lrp_render_relevance(_ r: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ scaling: Int32,
+                                 _ cmap: UnsafePointer<CChar>?, _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64,
+                                 _ scale: UnsafeMutablePointer<Double>?) -> lrp_status {
+    guarded("lrp_render_relevance") {
+        try checkCapacity(capacity, try Render.rgbCount(height: Int(height), width: Int(width), scaling: Int(scaling)), "the image buffer (rgb_capacity)")
+        let relevance = try image(r, height, width, "r")
+        let result = try Render.relevance(relevance, height: Int(height), width: Int(width), scaling: Int(scaling),
+                                          map: optionalString(cmap) ?? "bwr")
+        try deliver(result.rgb, to: rgb, capacity: capacity)
+        scale?.pointee = result.scale
+    }
+}
+
+@_cdecl("lrp_render_image")
+public func lrp_render_image(_ x: UnsafePointer<Double>?, _ height: Int64, _ width: Int64, _ channels: Int32, _ low: Double,
+                             _ high: Double, _ scaling: Int32, _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
+    guarded("lrp_render_image") {
+        try checkCapacity(capacity, try Render.rgbCount(height: Int(height), width: Int(width), scaling: Int(scaling)), "the image buffer (rgb_capacity)")
+        guard channels == 1 || channels == 3 else { throw LRPError.argument("an image has 1 or 3 channels, got \(channels)") }
+        guard height >= 1, width >= 1 else { throw LRPError.argument("x is \(height)×\(width); both sizes must be ≥ 1") }
+        let count = try Shape.count([Int(height), Int(width), Int(channels)])
+        let values = Array(UnsafeBufferPointer(start: try required(x, "x"), count: count))
+        let result = try Render.image(values, height: Int(height), width: Int(width), channels: Int(channels), low: low,
+                                      high: high, scaling: Int(scaling))
+        try deliver(result, to: rgb, capacity: capacity)
+    }
+}
+
+@_cdecl("lrp_render_overlay")
+public func lrp_render_overlay(_ heatmap: UnsafePointer<Double>?, _ image: UnsafePointer<Double>?, _ height: Int64,
+                               _ width: Int64, _ opacity: Double, _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64) -> lrp_status {
+    guarded("lrp_render_overlay") {
+        guard height >= 1, width >= 1 else { throw LRPError.argument("the images are \(height)×\(width); both sizes must be ≥ 1") }
+        let count = try Shape.count([Int(height), Int(width), 3])
+        try checkCapacity(capacity, count, "the image buffer (rgb_capacity)")
+        let heat = Array(UnsafeBufferPointer(start: try required(heatmap, "heatmap"), count: count))
+        let picture = Array(UnsafeBufferPointer(start: try required(image, "image"), count: count))
+        try deliver(try Render.overlay(heat, on: picture, opacity: opacity), to: rgb, capacity: capacity)
+    }
+}
+
+@_cdecl("lrp_render_colorbar")
+public func lrp_render_colorbar(_ cmap: UnsafePointer<CChar>?, _ low: Double, _ high: Double, _ length: Int64, _ scale: Int32,
+                                _ rgb: UnsafeMutablePointer<Double>?, _ capacity: Int64, _ height: UnsafeMutablePointer<Int64>?,
+                                _ width: UnsafeMutablePointer<Int64>?) -> lrp_status {
+    guarded("lrp_render_colorbar") {
+        let (heightOut, widthOut) = (try required(height, "height"), try required(width, "width"))
+        guard length >= 2, length <= Int64(Render.maxScaling) else {
+            throw LRPError.argument("the colour bar must be from 2 to \(Render.maxScaling) pixels wide, got \(length)")
+        }
+        let bar = try Render.colorbar(map: optionalString(cmap) ?? "bwr", low: low, high: high, width: Int(length), scale: Int(scale))
+        if capacity > 0 { try deliver(bar.rgb, to: rgb, capacity: capacity) }
+        heightOut.pointee = Int64(bar.height)
+        widthOut.pointee = Int64(bar.width)
+    }
+}

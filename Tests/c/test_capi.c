@@ -242,6 +242,35 @@ int main(int argc, char **argv) {
     snprintf(txt, sizeof txt, "%s/a.txt", dir);
     expect_error("array: txt of rank 4", lrp_array_write(txt, NULL, x, 4, four), LRP_ERR_UNSUPPORTED, "at most 2 dimensions", NULL);
 
+    /* rendering for a person to read: relevance centred on zero, an all-zero map labelled, overlay, colour bar */
+    {
+        double r[4] = {-2, 0, 1, 2}, rgb[4 * 3], scale = -1, zero[16] = {0};
+        CHECK(lrp_render_relevance(r, 2, 2, 1, NULL, rgb, 12, &scale) == LRP_OK, "relevance: %s", lrp_last_error());
+        CHECK(scale == 2 && rgb[2] == 1 && rgb[0] == 0 && rgb[9] == 1 && rgb[11] == 0, "bwr: -2 blue, 2 red, scale %g", scale);
+        CHECK(rgb[3] > 0.99 && rgb[4] > 0.99 && rgb[5] > 0.99, "bwr: 0 white");
+        double *big = malloc(16 * 16 * 9 * 3 * sizeof *big);
+        CHECK(big && lrp_render_relevance(zero, 4, 4, 12, "bwr", big, 16 * 16 * 9 * 3, &scale) == LRP_OK && scale == 0,
+              "all-zero map: %s", lrp_last_error());
+        int ink = 0;
+        for (int i = 0; big && i < 48 * 48; i++) ink += big[3 * i] == 0 && big[3 * i + 1] == 0 && big[3 * i + 2] == 0;
+        CHECK(ink > 50, "an all-zero map carries its label (%d black pixels)", ink);
+        free(big);
+        expect_error("relevance: toolbox custom map", lrp_render_relevance(r, 2, 2, 1, "gray-red", rgb, 12, NULL),
+                     LRP_ERR_ARGUMENT, "not one for relevance", NULL);
+        double blend[12];
+        CHECK(lrp_render_overlay(rgb, rgb, 2, 2, 0.25, blend, 12) == LRP_OK && memcmp(blend, rgb, sizeof blend) == 0,
+              "overlay of an image on itself: %s", lrp_last_error());
+        expect_error("overlay: opacity", lrp_render_overlay(rgb, rgb, 2, 2, 2, blend, 12), LRP_ERR_ARGUMENT, "opacity", NULL);
+        int64_t h = 0, w = 0;
+        CHECK(lrp_render_colorbar("coldnhot", -1, 3, 120, 1, NULL, 0, &h, &w) == LRP_OK && h == 13 && w == 120,
+              "colour bar size %lldx%lld: %s", (long long)h, (long long)w, lrp_last_error());
+        expect_error("colour bar: too short", lrp_render_colorbar(NULL, -1234, 5678, 30, 2, NULL, 0, &h, &w),
+                     LRP_ERR_ARGUMENT, "pixels wide", NULL);
+        double grey[2] = {-1, 1}, shown[6];
+        CHECK(lrp_render_image(grey, 1, 2, 1, -1, 1, 1, shown, 6) == LRP_OK && shown[0] == 0 && shown[5] == 1, "grey image");
+        expect_error("image: 2 channels", lrp_render_image(grey, 1, 1, 2, 0, 1, 1, shown, 6), LRP_ERR_ARGUMENT, "1 or 3 channels", NULL);
+    }
+
     lrp_model_free(model);
     printf("\n%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;

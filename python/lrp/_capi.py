@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 7
+ABI_MINOR = 9
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -200,6 +200,11 @@ _SIGNATURES = {
     "lrp_render_digit": (_status, [_doubles, c_int64, c_int64, c_int32, c_char_p, _doubles, c_int64]),
     "lrp_render_text": (_status, [c_char_p, c_int32, c_void_p, c_int64, POINTER(c_int64), POINTER(c_int64)]),
     "lrp_image_write": (_status, [c_char_p, _doubles, c_int64, c_int64, c_void_p]),
+    "lrp_render_relevance": (_status, [_doubles, c_int64, c_int64, c_int32, c_char_p, _doubles, c_int64, POINTER(c_double)]),
+    "lrp_render_image": (_status, [_doubles, c_int64, c_int64, c_int32, c_double, c_double, c_int32, _doubles, c_int64]),
+    "lrp_render_overlay": (_status, [_doubles, _doubles, c_int64, c_int64, c_double, _doubles, c_int64]),
+    "lrp_render_colorbar": (_status, [c_char_p, c_double, c_double, c_int64, c_int32, c_void_p, c_int64, POINTER(c_int64),
+                                      POINTER(c_int64)]),
 }
 
 for _name, (_restype, _argtypes) in _SIGNATURES.items():

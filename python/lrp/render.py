@@ -203,7 +203,8 @@ def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2, frame=
     row_texts = [text_to_rgb(label, label_scale) for label in (row_labels or [])]
     column_texts = [_wrapped(label, tile_w, label_scale) for label in (column_labels or [])]
     left = max([t.shape[1] + 2 * label_scale for t in row_texts] + [0])
-    widths = [max([tile_w] + [column_texts[c].shape[1] + 2 * label_scale] * (c < len(column_texts))) for c in range(columns)]
+    widths = [max(tile_w, column_texts[c].shape[1] + 2 * label_scale if c < len(column_texts) else 0)
+              for c in range(columns)]
     starts = [left + sum(widths[:c]) + c * gap for c in range(columns)]
     top = max([t.shape[0] + label_scale for t in column_texts] + [0])
     total_h = top + len(cells) * (tile_h + gap)
@@ -224,3 +225,61 @@ def grid(rows, column_labels=None, row_labels=None, gap=2, label_scale=2, frame=
                 image[y:y + tile_h, x:x + tile_w] = frame
             image[y + border:y + border + height, x + border:x + border + width] = cell
     return image
+
+
+# -- rendering for a person to read (beside the toolbox's functions above, which keep their behaviour) ----------
+
+def relevance_to_rgb(R, scaling=1, shape=(), cmap="bwr", return_scale=False):
+    """A relevance map centred on zero: R (one H×W map; square unless `shape`) divided by its largest finite
+    magnitude, shifted to [0, 1] and coloured with a map for relevance ('bwr', 'seismic', 'coldnhot', 'coolwarm',
+    or the toolbox's 'jet'), enlarged by `scaling`. An all-zero map is drawn in the centre colour with "ALL ZERO"
+    written across it. With `return_scale`, (image, max|R|)."""
+    import ctypes
+    scaling = integer(scaling, "scaling", INT32)
+    relevance = _image(R, shape, "heatmap")
+    h, w = relevance.shape
+    scale = ctypes.c_double(0)
+    status = lib.lrp_render_relevance(relevance, h, w, scaling, text(cmap), _NO_IMAGE, 0, None)
+    if status not in (0, 4):
+        check(status)
+    rgb = np.empty((h * scaling, w * scaling, 3))
+    check(lib.lrp_render_relevance(relevance, h, w, scaling, text(cmap), rgb, rgb.size, ctypes.byref(scale)))
+    return (rgb, scale.value) if return_scale else rgb
+
+
+def image_to_rgb(X, low=0.0, high=1.0, scaling=1):
+    """An input image in its own colours: X (H×W or H×W×1 grey, H×W×3 RGB) mapped from [low, high] to [0, 1]
+    (clamped) and enlarged by `scaling`."""
+    x = doubles(X)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[2] not in (1, 3):
+        raise LRPArgumentError("image_to_rgb needs one H×W, H×W×1 or H×W×3 image, got shape %s" % (x.shape,))
+    scaling = integer(scaling, "scaling", INT32)
+    h, w, c = x.shape
+    arguments = (np.ascontiguousarray(x), h, w, c, float(low), float(high), scaling)
+    return _render(lib.lrp_render_image, h, w, scaling, *arguments)
+
+
+def overlay(heatmap, image, opacity=0.5):
+    """A rendered heatmap laid over its rendered image (both H×W×3): (1 − opacity)·image + opacity·heatmap."""
+    heat, picture = doubles(heatmap), doubles(image)
+    if heat.ndim != 3 or heat.shape[2] != 3 or heat.shape != picture.shape:
+        raise LRPArgumentError("overlay needs two H×W×3 images of one size, got %s and %s" % (heat.shape, picture.shape))
+    out = np.empty_like(heat)
+    check(lib.lrp_render_overlay(heat, picture, heat.shape[0], heat.shape[1], float(opacity), out, out.size))
+    return out
+
+
+def colorbar(low, high, length=256, cmap="bwr", scale=2):
+    """A horizontal colour bar `length` pixels long for relevance from `low` to `high` (coloured as
+    relevance_to_rgb colours it), with low, 0 and high written below it: an H×length×3 image."""
+    import ctypes
+    height, width = ctypes.c_int64(), ctypes.c_int64()
+    length, scale = integer(length, "length"), integer(scale, "scale", INT32)
+    check(lib.lrp_render_colorbar(text(cmap), float(low), float(high), length, scale, None, 0, ctypes.byref(height),
+                                  ctypes.byref(width)))
+    rgb = np.empty((height.value, width.value, 3))
+    check(lib.lrp_render_colorbar(text(cmap), float(low), float(high), length, scale, rgb.ctypes.data, rgb.size,
+                                  ctypes.byref(height), ctypes.byref(width)))
+    return rgb

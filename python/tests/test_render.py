@@ -10,7 +10,7 @@ import pytest
 
 from conftest import shared
 import lrp
-from lrp import render
+from lrp import LRPError, render
 
 STEP = 1 / 255
 
@@ -165,3 +165,85 @@ def test_an_all_zero_heatmap_warns_once_and_renders_as_before():
         render.digit_to_rgb(zero, scaling=1)
     assert [str(w.message) for w in caught if "all zero" in str(w.message)] == [str(caught[0].message)]
     assert len(caught) == 1
+
+
+# -- rendering for a person to read ------------------------------------------------------------------------------
+
+def bwr_palette():
+    """matplotlib's bwr as a 256-entry table: blue, white at the middle, red; entry k at k/255."""
+    k = np.arange(256) / 255
+    return np.stack([np.interp(k, [0, .5, 1], c) for c in ([0, 1, 1], [0, 1, 0], [1, 1, 0])], axis=1)
+
+
+def test_relevance_is_centred_on_zero_in_a_diverging_map():
+    R = np.random.RandomState(4).randn(6, 7)
+    R[2, 3] = 0.0
+    rgb, scale = render.relevance_to_rgb(R, scaling=3, shape=(6, 7), return_scale=True)
+    assert scale == np.abs(R).max()
+    entries = np.minimum(((R / scale + 1) / 2 * 256).astype(int), 255)
+    expected = bwr_palette()[entries].repeat(3, axis=0).repeat(3, axis=1)
+    np.testing.assert_allclose(rgb, expected, atol=1e-15)
+    assert rgb[2 * 3, 3 * 3].min() > 0.99  # zero relevance is white
+    with pytest.raises(LRPError, match="'gray-red' is not one for relevance"):
+        render.relevance_to_rgb(R, shape=(6, 7), cmap="gray-red")
+
+
+@pytest.mark.parametrize("cmap, centre, ink", [("bwr", 1.0, 0.0), ("coldnhot", 0.0, 1.0)])
+def test_an_all_zero_relevance_map_says_so(cmap, centre, ink):
+    rgb, scale = render.relevance_to_rgb(np.zeros((16, 16)), scaling=4, cmap=cmap, return_scale=True)
+    assert scale == 0
+    label = render.text_to_rgb("ALL ZERO", 1)  # 64 px: "ALL ZERO" fits at scale 1 (47 px), not at 2 (94 px)
+    written = np.all(np.isclose(rgb, ink), axis=-1)
+    assert written.sum() == (label[..., 0] < 0.5).sum()
+    background = rgb[~written]
+    assert np.allclose(background, background[0]) and abs(background[0].mean() - centre) < 0.01
+    tiny = render.relevance_to_rgb(np.zeros((3, 3)), scaling=3)  # 9 px: only "0" fits
+    assert np.all(np.isclose(tiny, 0.0), axis=-1).sum() == (render.text_to_rgb("0", 1)[..., 0] < 0.5).sum()
+
+
+def test_inputs_in_their_own_colours():
+    x = np.random.RandomState(5).uniform(-1.2, 1.2, (4, 5, 3))
+    rgb = render.image_to_rgb(x, low=-1, high=1, scaling=2)
+    np.testing.assert_allclose(rgb, np.clip((x + 1) / 2, 0, 1).repeat(2, axis=0).repeat(2, axis=1), atol=1e-15)
+    grey = render.image_to_rgb(x[..., 0], low=-1, high=1)
+    np.testing.assert_allclose(grey, np.clip((x[..., :1] + 1) / 2, 0, 1).repeat(3, axis=2), atol=1e-15)
+    with pytest.raises(LRPError, match="finite low < high"):
+        render.image_to_rgb(x, low=1, high=1)
+    with pytest.raises(LRPError, match="H×W×3 image"):
+        render.image_to_rgb(np.zeros((4, 5, 2)))
+
+
+def test_overlay_blends_by_opacity():
+    rng = np.random.RandomState(6)
+    heat, image = rng.rand(5, 4, 3), rng.rand(5, 4, 3)
+    np.testing.assert_allclose(render.overlay(heat, image, 0.3), 0.7 * image + 0.3 * heat, rtol=1e-15)
+    with pytest.raises(LRPError, match="opacity must be from 0 to 1"):
+        render.overlay(heat, image, 1.5)
+    with pytest.raises(LRPError, match="one size"):
+        render.overlay(heat, image[:4], 0.5)
+
+
+def test_a_colour_bar_with_its_value_range():
+    bar = render.colorbar(-0.0123, 0.0456, length=300, scale=2)
+    assert bar.shape == (8 + 18, 300, 3)
+    v = np.linspace(-0.0123, 0.0456, 300)
+    entries = np.minimum(((v / 0.0456 + 1) / 2 * 256).astype(int), 255)
+    np.testing.assert_allclose(bar[:8], np.broadcast_to(bwr_palette()[entries], (8, 300, 3)), atol=1e-15)
+    low, high, zero = (render.text_to_rgb(t, 2) for t in ("-0.0123", "0.0456", "0"))
+    np.testing.assert_array_equal(bar[8:, :low.shape[1]], low)
+    np.testing.assert_array_equal(bar[8:, 300 - high.shape[1]:], high)
+    # zero lies at pixel 64, inside the label "-0.0123": it is left out; between the labels all is white
+    assert bar[8:, low.shape[1]:300 - high.shape[1]].min() == 1
+    bar = render.colorbar(-0.04, 0.05, length=300, scale=2)
+    at = int(round(299 * 0.04 / 0.09)) - zero.shape[1] // 2
+    np.testing.assert_array_equal(bar[8:, at:at + zero.shape[1]], zero)
+    for low_value, high_value, text_low, text_high in [(-2.5e-6, 1234.5, "-2.5E-6", "1230"), (-1, 1e5, "-1", "1E+5"),
+                                                       (0, 0.999, "0", "0.999"), (-12.34, 9999.6, "-12.3", "1E+4")]:
+        bar = render.colorbar(low_value, high_value, length=200, scale=1)
+        np.testing.assert_array_equal(bar[4:, :render.text_to_rgb(text_low, 1).shape[1]], render.text_to_rgb(text_low, 1))
+        right = render.text_to_rgb(text_high, 1)
+        np.testing.assert_array_equal(bar[4:, 200 - right.shape[1]:], right)
+    with pytest.raises(LRPError, match="pixels wide"):
+        render.colorbar(-1, 1, length=20)
+    with pytest.raises(LRPError, match="low ≤ high"):
+        render.colorbar(1, -1)
