@@ -28,6 +28,23 @@ RULES = [("simple", "simple", None), ("epsilon 0.01", "epsilon", 0.01), ("alpha 
          ("PatternNet", "pattern_net", None), ("Pattern Attribution", "pattern_attribution", None)]
 
 
+#: The colour map of the heatmaps: symmetric around zero (blue negative, white zero, red positive).
+CMAP = "bwr"
+
+
+def with_legend(picture):
+    """The grid with its colour bar below: every heatmap is scaled to its own largest |R|, so the bar runs from
+    −1 (−max|R|) to 1 (+max|R|)."""
+    bar = render.colorbar(-1, 1, length=min(300, picture.shape[1]), cmap=CMAP, scale=2)
+    caption = render.text_to_rgb("relevance / max|R| of each heatmap", 2)
+    rows = max(bar.shape[1], caption.shape[1])
+    legend = np.ones((bar.shape[0] + caption.shape[0] + 8, picture.shape[1], 3))
+    x = max(0, (picture.shape[1] - rows) // 2)
+    legend[4:4 + bar.shape[0], x:x + bar.shape[1]] = bar
+    legend[6 + bar.shape[0]:6 + bar.shape[0] + caption.shape[0], x:x + caption.shape[1]] = caption[:, :picture.shape[1] - x]
+    return np.vstack([picture, legend])
+
+
 def explain(nn, X, labels, name, out, scaling, image_shape, fit, outline_sigma=None):
     """Explains each sample's predicted class with every rule; writes the grid and the relevance. X is the
     model's input batch; `image_shape` the (height, width) to draw each sample as; `fit` the data the patterns
@@ -54,13 +71,18 @@ def explain(nn, X, labels, name, out, scaling, image_shape, fit, outline_sigma=N
 
     rows = []
     for i in range(len(X)):
-        row = [render.digit_to_rgb(image(X[i]), scaling=scaling)]
+        row = [render.image_to_rgb(image(X[i]), low=-1, high=1, scaling=scaling)]
         for k in range(len(RULES)):
-            x = image(X[i]) if outline_sigma else None
-            row.append(render.hm_to_rgb(image(relevance[i, k]), X=x, scaling=scaling, sigma=outline_sigma or 2))
+            heat = render.relevance_to_rgb(image(relevance[i, k]), scaling=scaling, cmap=CMAP)
+            if outline_sigma:  # the digit's Canny outline, as the toolbox draws it, on the symmetric map
+                outline = render.hm_to_rgb(image(relevance[i, k]), X=image(X[i]), scaling=scaling, sigma=outline_sigma,
+                                           cmap="jet")
+                heat[np.all(outline == 0, axis=-1)] = 0
+            row.append(heat)
         rows.append(row)
     picture = render.grid(rows, column_labels=["input"] + [label or mix_label for label, _, _ in RULES],
                           row_labels=["true %d pred %d" % (labels[i], predicted[i]) for i in range(len(X))])
+    picture = with_legend(picture)
     png = os.path.join(out, name + ".png")
     npy = os.path.join(out, name + "-relevance.npy")
     render.save_image([picture], png)
