@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import data_io, model_io
 from ..errors import LRPArgumentError, LRPIOError
+from ..images import Preprocessing, image_files
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 #: The folder holding python/ (the repository), from which the defaults are found.
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -175,31 +175,14 @@ def _parse_numbers(text, count, what):
     return values
 
 
-def _image_files(path):
-    if os.path.isdir(path):
-        files = sorted(os.path.join(path, f) for f in os.listdir(path) if f.lower().endswith(IMAGE_EXTENSIONS))
-        if not files:
-            raise LRPIOError("no image files (%s) in %s" % (", ".join(IMAGE_EXTENSIONS), path))
-        return files
-    return [path]
-
-
-def _read_images(files, shape, bounds):
-    """Image files as N×H×W×C arrays in `bounds`, resized to shape (H, W, C)."""
-    from PIL import Image, UnidentifiedImageError
+def _read_images(path, shape, bounds):
+    """The image files of `path` (a file or a folder) as N×H×W×C inputs in `bounds`, resized to shape (H, W, C)
+    with lrp.images (stretched, bilinear)."""
     h, w, c = shape
     if c not in (1, 3):
         raise LRPArgumentError("image files need a model input of 1 or 3 channels, this one has %d" % c, 1)
-    out = np.empty((len(files), h, w, c))
-    for i, f in enumerate(files):
-        try:
-            with Image.open(f) as image:
-                picture = image.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
-        except (OSError, UnidentifiedImageError) as error:
-            raise LRPIOError("cannot read the image %s: %s" % (f, error)) from None
-        out[i] = np.asarray(picture, dtype=np.float64).reshape(h, w, c)
-    low, high = bounds
-    return low + out / 255.0 * (high - low)
+    prep = Preprocessing(h, w, c, "stretch", bounds[0], bounds[1])
+    return prep.inputs(np.stack([prep.picture(f) for f in image_files([path])]))
 
 
 def user_subject(model_path, images, weights=None, architecture=None, labels=None, input_range=None,
@@ -240,7 +223,7 @@ def user_subject(model_path, images, weights=None, architecture=None, labels=Non
         if shape is None:
             raise LRPArgumentError("the model does not declare its input shape: give --image-shape H,W,C", 1)
         bounds = bounds or (0.0, 1.0)
-        x = _read_images(_image_files(images), shape, bounds)
+        x = _read_images(images, shape, bounds)
         if declared and len(declared) == 1:
             x = x.reshape(x.shape[0], -1)
     x = np.ascontiguousarray(x)
