@@ -247,3 +247,39 @@ def test_a_colour_bar_with_its_value_range():
         render.colorbar(-1, 1, length=20)
     with pytest.raises(LRPError, match="low ≤ high"):
         render.colorbar(1, -1)
+
+
+def test_colour_bar_labels_of_extreme_ranges():
+    """Subnormal, tiny and huge ranges are labelled without failing (three significant digits)."""
+    for low, high, left, right in [(-5e-324, 5e-324, "-4.94E-324", "4.94E-324"), (-1e-300, 2e-300, "-1E-300", "2E-300"),
+                                   (-1.7e308, 1.7e308, "-1.7E+308", "1.7E+308")]:
+        bar = render.colorbar(low, high, length=300, scale=1)
+        a, b = render.text_to_rgb(left, 1), render.text_to_rgb(right, 1)
+        np.testing.assert_array_equal(bar[4:, :a.shape[1]], a)
+        np.testing.assert_array_equal(bar[4:, 300 - b.shape[1]:], b)
+
+
+def test_the_readable_renderers_refuse_or_draw_every_extreme_value():
+    """Zeros, subnormals, ±1.7e308, NaN and ±∞ as ranges, relevance, pixels and opacity: each call draws or raises
+    LRPError, never traps (the colour bar's label placement and number formatting once did)."""
+    extremes = [0.0, -0.0, 5e-324, -5e-324, 1e-300, 1.7e308, -1.7e308, 1.0, -1.0, np.nan, np.inf, -np.inf, -9999.5]
+    rng = np.random.RandomState(0)
+    drawn = 0
+    for low in extremes:
+        for high in extremes:
+            for length, scale in [(2, 1), (60, 1), (300, 3)]:
+                try:
+                    bar = render.colorbar(low, high, length=length, scale=scale)
+                    assert bar.shape[1] == length and np.all((bar >= 0) & (bar <= 1))
+                    drawn += 1
+                except LRPError:
+                    pass
+    assert drawn > 0
+    for _ in range(100):
+        r = rng.choice(extremes, size=(rng.randint(1, 5), rng.randint(1, 5)))
+        rgb = render.relevance_to_rgb(r, scaling=int(rng.randint(1, 12)), shape=r.shape, cmap=str(rng.choice(["bwr", "coldnhot", "jet"])))
+        assert np.all((rgb >= 0) & (rgb <= 1))
+        x = rng.choice(extremes, size=(3, 4, 3))
+        assert np.all(np.isfinite(render.image_to_rgb(x, -1, 1, 2)))
+        with pytest.raises(LRPError):
+            render.image_to_rgb(x, -1.7e308, np.inf)

@@ -93,7 +93,8 @@ extension Render {
         let height = bar + text
         let m = Swift.max(abs(low), abs(high))
         let positions = (0..<width).map { k -> Double in
-            let v = low + (high - low) * Double(k) / Double(width - 1)
+            let f = Double(k) / Double(width - 1)
+            let v = low * (1 - f) + high * f  // no overflow of high − low for ranges near ±1.8e308
             return m > 0 ? (v / m + 1) / 2 : 0.5
         }
         let colours = try ColorMap.apply(map, positions)
@@ -110,22 +111,31 @@ extension Render {
         try put(labels[1], left: width - Text.size(labels[1], scale: scale).width)
         if low < 0 && high > 0 {
             let zero = Text.size("0", scale: scale).width
-            let at = Int((Double(width - 1) * -low / (high - low)).rounded()) - zero / 2
-            let free = Text.size(labels[0], scale: scale).width...(width - Text.size(labels[1], scale: scale).width - zero)
-            if free.contains(at) { try put("0", left: at) }
+            let where0 = 1 / (1 + high / -low)  // zero's place from 0 to 1, finite for every finite range
+            let at = Int((Double(width - 1) * where0).rounded()) - zero / 2
+            // between the two labels, where it does not touch them
+            let first = Text.size(labels[0], scale: scale).width, last = width - Text.size(labels[1], scale: scale).width - zero
+            if at >= first && at <= last { try put("0", left: at) }
         }
         return (rgb, height, width)
     }
+
+    private static func sign(_ v: Double) -> String { v < 0 ? "-" : "" }
 
     /// `v` with three significant digits: fixed notation from 1e-3 to below 1e4 ("0.0123", "-4.5", "1230"),
     /// else "1.23E-5"; trailing zeros of the fraction dropped.
     public static func number(_ v: Double) -> String {
         guard v.isFinite else { return v.isNaN ? "NAN" : (v > 0 ? "INF" : "-INF") }
         if v == 0 { return "0" }
-        var exponent = Int((Glibc.log10(abs(v))).rounded(.down))
-        var digits = Int((abs(v) / Glibc.pow(10, Double(exponent - 2))).rounded())
+        // subnormal and tiny values are scaled up first, so 10^(exponent − 2) stays a normal number
+        let (magnitude, shift) = abs(v) < 1e-290 ? (abs(v) * 1e300, -300) : (abs(v), 0)
+        var exponent = Int((Glibc.log10(magnitude)).rounded(.down))
+        let scaled = (magnitude / Glibc.pow(10, Double(exponent - 2))).rounded()
+        guard scaled.isFinite, scaled >= 1, scaled <= 10000 else { return sign(v) + "?" }
+        var digits = Int(scaled)
+        exponent += shift
         if digits >= 1000 { digits /= 10; exponent += 1 }
-        let sign = v < 0 ? "-" : ""
+        let sign = Self.sign(v)
         let text = String(digits)  // three digits d1 d2 d3 meaning d1.d2d3 × 10^exponent
         func trimmed(_ s: String) -> String {
             guard s.contains(".") else { return s }
