@@ -105,6 +105,18 @@ def target_scores(model, x, target):
     return scores, chosen, r.reshape(y.shape).astype(y.dtype)
 
 
+def model_inputs(model, x):
+    """The images N×H×W×C as the model takes them: as they are, or flattened to N×(H·W·C) for a model with a
+    flat input (an MLP); the library's message when neither fits."""
+    try:
+        model.output_shape(x.shape)
+        return x
+    except LRPError:
+        flat = x.reshape(x.shape[0], -1)
+        model.output_shape(flat.shape)
+        return flat
+
+
 def final_softmax(model):
     """The index of a final SoftMax layer with one input (its input's scores are explained), else None."""
     last = model.output_layer()
@@ -176,7 +188,7 @@ def run(args):
         chunk = files[start:start + args.batch]
         pictures = np.stack([prep.picture(f) for f in chunk])
         x = prep.inputs(pictures)
-        scores, chosen, r = target_scores(model, x, args.target)
+        scores, chosen, r = target_scores(model, model_inputs(model, x), args.target)
         relevance = np.asarray(model.relevance(r), dtype=np.float64).reshape(x.shape)
         for k, f in enumerate(chunk):
             name = names[start + k]

@@ -145,3 +145,22 @@ def test_the_command_line(pictures, tmp_path):
     result = subprocess.run([sys.executable, "-m", "lrp"], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": os.path.join(REPOSITORY, "python")})
     assert result.returncode == 2 and "usage: lrp explain" in result.stderr
+
+
+def test_a_flat_input_model_takes_the_images_flattened(pictures, tmp_path):
+    mlp = os.path.join(REPOSITORY, "models", "digits-mlp.txt")
+    out = str(tmp_path / "out")
+    run(parse_arguments([str(pictures), "--model", mlp, "--size", "8x8", "--channels", "1", "--range=-1,1",
+                         "--rule", "epsilon:0.01", "--out", out]))
+    files = sorted(str(pictures / f) for f in os.listdir(pictures))
+    grey = [np.asarray(Image.open(f).convert("L").resize((8, 8), Image.BILINEAR), dtype=np.float64) / 255 * 2 - 1
+            for f in files]
+    model = model_io.read(mlp)._model
+    model.set_rule_spec(-1, "epsilon:0.01")
+    model.set_rule_spec(len(model) - 1, "pass")
+    model.forward(np.stack(grey).reshape(3, 64))
+    logits = model.trace(len(model) - 1, 0)
+    r = np.where(np.arange(10) == logits.argmax(1)[:, None], logits, 0)
+    np.testing.assert_allclose(written(out, ["p0", "p1", "p2"]), model.relevance(r).reshape(3, 8, 8, 1), rtol=1e-9, atol=1e-15)
+    with pytest.raises(LRPError):
+        run(parse_arguments([str(pictures), "--model", mlp, "--size", "9x9", "--channels", "1", "--out", out]))
