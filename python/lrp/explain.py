@@ -87,7 +87,7 @@ def target_scores(model, x, target):
     """The scores explained (logits of a final SoftMax, else the output) and the initial relevance: each
     sample's chosen class's score, or for topN the N best classes' scores, 0 elsewhere."""
     y = model.forward(x)
-    softmax = final_softmax(model)
+    softmax = model.final_softmax()
     scores = np.asarray(model.trace(softmax, 0) if softmax is not None else y, dtype=np.float64).reshape(y.shape[0], -1)
     order = np.argsort(-scores, axis=1, kind="stable")
     if target == "top":
@@ -115,12 +115,6 @@ def model_inputs(model, x):
         flat = x.reshape(x.shape[0], -1)
         model.output_shape(flat.shape)
         return flat
-
-
-def final_softmax(model):
-    """The index of a final SoftMax layer with one input (its input's scores are explained), else None."""
-    last = model.output_layer()
-    return last if model.describe(last).split()[0] == "SoftMax" and len(model.inputs(last)) == 1 else None
 
 
 def output_names(files):
@@ -174,7 +168,7 @@ def run(args):
             params = "low=%r,high=%r" % (float(ends.min()), float(ends.max()))
         model.set_composite(composite, params)
         rules = {"composite": composite, "params": params}
-    softmax = final_softmax(model)
+    softmax = model.final_softmax()
     if softmax is not None:
         model.set_rule_spec(softmax, "pass")  # relevance starts at the logits
     if not 0 <= args.opacity <= 1:

@@ -145,6 +145,12 @@ class Model:
         """The index of the layer whose output is the model output."""
         return lib.lrp_model_output_layer(self._handle)
 
+    def final_softmax(self):
+        """The index of the output layer when it is a SoftMax with one input (whose scores, the logits, LRP
+        explains), else None."""
+        last = self.output_layer()
+        return last if self.describe(last).split()[0] == "SoftMax" and len(self.inputs(last)) == 1 else None
+
     def is_chain(self):
         """True when every layer reads the one before and the last one is the output."""
         n = len(self)

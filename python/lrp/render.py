@@ -106,12 +106,12 @@ def hm_to_rgb(R, X=None, scaling=3, shape=(), sigma=2, cmap='jet', normalize=Tru
 _NO_IMAGE = np.empty(0)
 
 
-def _render(function, h, w, scaling, *arguments):
-    """Calls lrp_render_heatmap or lrp_render_digit (`arguments`: all before the image buffer) and returns
-    the (h·scaling)×(w·scaling)×3 image. A first call with an empty buffer lets the library check the
-    arguments (scaling within its bounds) before the image is allocated; its only expected complaint is
-    the buffer's capacity."""
-    status = function(*arguments, _NO_IMAGE, 0)
+def _render(function, h, w, scaling, *arguments, after=()):
+    """Calls a renderer (lrp_render_heatmap, _digit, _image, _relevance; `arguments`: all before the image
+    buffer, `after`: those after its capacity) and returns the (h·scaling)×(w·scaling)×3 image. A first call
+    with an empty buffer lets the library check the arguments (scaling within its bounds) before the image is
+    allocated; its only expected complaint is the buffer's capacity."""
+    status = function(*arguments, _NO_IMAGE, 0, *[None] * len(after))
     if status not in (0, 4):  # 4: the buffer is too small, as it must be
         check(status)
     try:
@@ -119,7 +119,7 @@ def _render(function, h, w, scaling, *arguments):
     except (MemoryError, ValueError):
         raise LRPMemoryError("render: cannot allocate a %d×%d×3 image (%d×%d at scaling %d)" %
                              (h * scaling, w * scaling, h, w, scaling), 7) from None
-    check(function(*arguments, rgb, rgb.size))
+    check(function(*arguments, rgb, rgb.size, *after))
     return rgb
 
 
@@ -239,11 +239,7 @@ def relevance_to_rgb(R, scaling=1, shape=(), cmap="bwr", return_scale=False):
     relevance = _image(R, shape, "heatmap")
     h, w = relevance.shape
     scale = ctypes.c_double(0)
-    status = lib.lrp_render_relevance(relevance, h, w, scaling, text(cmap), _NO_IMAGE, 0, None)
-    if status not in (0, 4):
-        check(status)
-    rgb = np.empty((h * scaling, w * scaling, 3))
-    check(lib.lrp_render_relevance(relevance, h, w, scaling, text(cmap), rgb, rgb.size, ctypes.byref(scale)))
+    rgb = _render(lib.lrp_render_relevance, h, w, scaling, relevance, h, w, scaling, text(cmap), after=(ctypes.byref(scale),))
     return (rgb, scale.value) if return_scale else rgb
 
 

@@ -164,3 +164,12 @@ def test_a_flat_input_model_takes_the_images_flattened(pictures, tmp_path):
     np.testing.assert_allclose(written(out, ["p0", "p1", "p2"]), model.relevance(r).reshape(3, 8, 8, 1), rtol=1e-9, atol=1e-15)
     with pytest.raises(LRPError):
         run(parse_arguments([str(pictures), "--model", mlp, "--size", "9x9", "--channels", "1", "--out", out]))
+
+
+def test_the_final_softmax_is_found_where_there_is_one():
+    assert model_io.read(DIGITS)._model.final_softmax() == 7  # … Linear 128→10, SoftMax
+    assert model_io.read(KERAS)._model.final_softmax() == 13
+    from lrp import Model
+    model = Model.new()
+    model.append("Linear 2 2", np.eye(2), np.zeros(2))
+    assert model.final_softmax() is None

@@ -3,9 +3,10 @@
 A subject holds the model, the images as the model takes them (`inputs`, N × input shape), the same images for
 the page (`display`, N×H×W×C scaled to [0, 1]), the class names and the input's value range (`bounds`, the
 range of zB and of the perturbation noise) and, where known, each image's ground-truth box of the object
-(`boxes`, N×4 as top, left, bottom, right, bottom/right exclusive: the localization scores μ and μ_w). Image files (PNG, JPEG, anything Pillow reads) are resized to the
-model's input height and width with Pillow's bilinear filter, converted to grey or RGB by the input's channels,
-and their 0…255 values mapped linearly onto `--input-range` (default 0,1).
+(`boxes`, N×4 as top, left, bottom, right, bottom/right exclusive: the localization scores μ and μ_w). Image
+files (PNG, JPEG, anything Pillow reads) are read with lrp.images: resized to the model's input height and width
+with Pillow's bilinear filter, converted to grey or RGB by the input's channels, and their 0…255 values mapped
+linearly onto `--input-range` (default 0,1).
 """
 
 import contextlib
@@ -178,10 +179,7 @@ def _parse_numbers(text, count, what):
 def _read_images(path, shape, bounds):
     """The image files of `path` (a file or a folder) as N×H×W×C inputs in `bounds`, resized to shape (H, W, C)
     with lrp.images (stretched, bilinear)."""
-    h, w, c = shape
-    if c not in (1, 3):
-        raise LRPArgumentError("image files need a model input of 1 or 3 channels, this one has %d" % c, 1)
-    prep = Preprocessing(h, w, c, "stretch", bounds[0], bounds[1])
+    prep = Preprocessing(shape[0], shape[1], shape[2], "stretch", bounds[0], bounds[1])
     return prep.inputs(np.stack([prep.picture(f) for f in image_files([path])]))
 
 

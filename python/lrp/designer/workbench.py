@@ -73,20 +73,13 @@ class Workbench:
         self._image = None
         self._presets = None
         self._image_model = None
-        self.softmax = self._final_softmax()
+        self.softmax = self.model.final_softmax()
         self.layers = self._describe_layers()
         #: The named composites as example designs for this model.
         self.examples = [{"name": n, "segments": designs.example_segments(self.model, n, subject.bounds)}
                          for n in designs.EXAMPLES]
 
     # -- the model ------------------------------------------------------------------------------------
-
-    def _final_softmax(self):
-        """The index of a final SoftMax with one input, else None."""
-        last = self.model.output_layer()
-        if self.model.describe(last).split()[0] == "SoftMax" and len(self.model.inputs(last)) == 1:
-            return last
-        return None
 
     def _describe_layers(self):
         """The ruler's layers: index, name, header, kind, inputs and lane (branches side by side)."""
