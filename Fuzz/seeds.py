@@ -100,6 +100,9 @@ def main(folder):
     for name in ("branchy_deploy.prototxt", "v1net_deploy.prototxt"):
         copy(folder, "prototxt", os.path.join(FIXTURES, "caffe", name))
     copy(folder, "caffemodel", os.path.join(FIXTURES, "caffe/branchy.caffemodel"))
+    for name in ("branchy_deploy.prototxt", "v1net_deploy.prototxt"):
+        copy(folder, "caffe-layers", os.path.join(FIXTURES, "caffe", name))
+    copy(folder, "binaryproto", os.path.join(FIXTURES, "caffe/mean.binaryproto"))
     weights = {"conv": {"weights": np.ones((3, 3, 2, 3), np.float32), "biases": np.zeros(3, np.float32)},
                "ip1": {"weights": np.ones((27, 5), np.float32), "biases": np.zeros(5, np.float32)},
                "ip2": {"weights": np.ones((5, 2)), "biases": np.zeros(2)}}

@@ -51,9 +51,9 @@ extern "C" {
 #endif
 
 #define LRP_VERSION_MAJOR 1   /* bumped only when a declared function changes incompatibly */
-#define LRP_VERSION_MINOR 9   /* bumped when functions are added */
+#define LRP_VERSION_MINOR 10  /* bumped when functions are added */
 #define LRP_VERSION_PATCH 0
-#define LRP_VERSION_STRING "1.9.0"
+#define LRP_VERSION_STRING "1.10.0"
 
 typedef struct lrp_model lrp_model;          /* opaque; created by the library, freed with lrp_model_free */
 typedef struct lrp_array lrp_array;          /* opaque float64 array read from a file; freed with lrp_array_free */
@@ -171,6 +171,24 @@ lrp_status lrp_model_import(const char *path, const char *companion, const char 
  *  the prototxt. With a prototxt (may be NULL) the net is built first, so the weights are known to fit it,
  *  and only its layers are written. The output is replaced atomically. */
 lrp_status lrp_caffe_convert_weights(const char *caffemodel, const char *prototxt, const char *output);
+
+/** The layers of the Caffe net `prototxt` as Caffe numbers them (its TEST phase, with the Split layers Caffe
+ *  inserts after every blob that several layers read), so that a layer index written for Caffe (e.g. the LRP
+ *  Toolbox demonstrator's lastlayerindex) can be found in `model`, a model imported from that prototxt: one
+ *  line per Caffe layer, line k for layer k, "name\ttype\tlayer" with the type as Caffe spells it and the
+ *  index of the layer of `model` whose output is the Caffe layer's top (-1: the model input; -2: none, e.g. a
+ *  layer the output does not depend on). Layers liblrp folds into another (BatchNorm, Scale) or leaves out
+ *  (Dropout, Split, Silence) give the layer computing their bottom. Written into buf (NUL-terminated,
+ *  `capacity` bytes) with *needed the bytes required; capacity 0 (buf may be NULL) only reports *needed.
+ *  Fails with LRP_ERR_IO, LRP_ERR_FORMAT (the prototxt does not parse, a bottom no layer writes), LRP_ERR_SHAPE
+ *  (a non-zero capacity too small; buf unchanged) or LRP_ERR_ARGUMENT. */
+lrp_status lrp_caffe_layers(const char *prototxt, const lrp_model *model, char *buf, int64_t capacity, int64_t *needed);
+
+/** The shape the Caffe net `prototxt` declares for its input blob, batch first as Caffe writes it (e.g.
+ *  N×C×H×W from input_dim, input_shape or an Input layer's shape; N is how many images Caffe runs at once),
+ *  into *rank and shape[0 .. *rank) (room for LRP_MAX_RANK entries). Fails with LRP_ERR_FORMAT when it
+ *  declares none; nothing is written then. */
+lrp_status lrp_caffe_input_shape(const char *prototxt, int32_t *rank, int64_t *shape);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Forward pass and relevance
@@ -639,7 +657,9 @@ lrp_status lrp_pattern_quality(lrp_model *model, const double *x, int32_t rank, 
 
 /** Reads an array from `path` into a new array object (free it with lrp_array_free), converting its numbers
  *  to float64 and its layout to C order. format: "npy", "npz", "mat" (MATLAB v5, compressed or not), "txt"
- *  (whitespace-separated rows, as numpy.loadtxt reads them) or NULL to infer it from the extension.
+ *  (whitespace-separated rows, as numpy.loadtxt reads them), "binaryproto" (a Caffe BlobProto such as a mean
+ *  image, in the blob's shape: N×C×H×W for the legacy fields; reading only) or NULL to infer it from the
+ *  extension.
  *  key: the member of an npz or mat file (NULL: the only array of an npz, "data" for a mat file); ignored
  *  for npy and txt. Fails with LRP_ERR_IO, LRP_ERR_FORMAT (the message says what is malformed),
  *  LRP_ERR_ARGUMENT (NULL path/out, unknown format, key not found: the message lists the keys) or

@@ -182,6 +182,15 @@ let targets: [FuzzTarget] = [
     FuzzTarget(name: "prototxt", run: importModel("deploy.prototxt", companion: "Tests/fixtures/caffe/branchy.caffemodel", format: "caffe")),
     FuzzTarget(name: "caffemodel", run: importModel("w.caffemodel", companion: "Tests/fixtures/caffe/branchy_deploy.prototxt",
                                                     format: "caffe", fuzzedIsCompanion: true)),
+    FuzzTarget(name: "caffe-layers", run: { bytes in
+        // Caffe's layer numbering of a fuzzed prototxt, mapped onto a model's layer names.
+        let path = file("n.prototxt", bytes)
+        var needed: Int64 = 0
+        guard lrp_caffe_layers(path, smallModel.pointer, nil, 0, &needed) == LRP_OK, needed > 0, needed < 1 << 24 else { return }
+        var buffer = [CChar](repeating: 0, count: Int(needed))
+        _ = lrp_caffe_layers(path, smallModel.pointer, &buffer, needed, &needed)
+    }),
+    FuzzTarget(name: "binaryproto", run: readArray("m.binaryproto", format: "binaryproto")),
     FuzzTarget(name: "caffe-npy", run: importModel("w.npy", companion: "Tests/fixtures/caffe/v1net_deploy.prototxt",
                                                    format: "caffe", fuzzedIsCompanion: true)),
 ]

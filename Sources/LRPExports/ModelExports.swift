@@ -7,7 +7,7 @@ import LRP
 /// The library version, "MAJOR.MINOR.PATCH".
 @_cdecl("lrp_version")
 public func lrp_version() -> UnsafePointer<CChar>? {
-    UnsafeRawPointer(("1.9.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    UnsafeRawPointer(("1.10.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// The calling thread's last error message.

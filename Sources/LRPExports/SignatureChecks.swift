@@ -42,6 +42,8 @@ private func checkSignatures() {
     same(type(of: CLRPHeader.lrp_model_input_shape), type(of: LRPExports.lrp_model_input_shape))
     same(type(of: CLRPHeader.lrp_model_import), type(of: LRPExports.lrp_model_import))
     same(type(of: CLRPHeader.lrp_caffe_convert_weights), type(of: LRPExports.lrp_caffe_convert_weights))
+    same(type(of: CLRPHeader.lrp_caffe_layers), type(of: LRPExports.lrp_caffe_layers))
+    same(type(of: CLRPHeader.lrp_caffe_input_shape), type(of: LRPExports.lrp_caffe_input_shape))
     same(type(of: CLRPHeader.lrp_layer_parameter), type(of: LRPExports.lrp_layer_parameter))
     same(type(of: CLRPHeader.lrp_layer_set_parameter), type(of: LRPExports.lrp_layer_set_parameter))
     same(type(of: CLRPHeader.lrp_layer_forward), type(of: LRPExports.lrp_layer_forward))

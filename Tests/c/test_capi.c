@@ -242,6 +242,45 @@ int main(int argc, char **argv) {
     snprintf(txt, sizeof txt, "%s/a.txt", dir);
     expect_error("array: txt of rank 4", lrp_array_write(txt, NULL, x, 4, four), LRP_ERR_UNSUPPORTED, "at most 2 dimensions", NULL);
 
+    /* Caffe layer numbering: the Split Caffe inserts for a blob two layers read, the shape input_dim declares */
+    {
+        const char *proto = write_file("net.prototxt",
+            "input: \"data\"\ninput_dim: 2 input_dim: 1 input_dim: 3 input_dim: 3\n"
+            "layer { name: \"fc\" type: \"InnerProduct\" bottom: \"data\" top: \"fc\" inner_product_param { num_output: 2 } }\n"
+            "layer { name: \"a\" type: \"ReLU\" bottom: \"fc\" top: \"a\" }\n"
+            "layer { name: \"b\" type: \"Sigmoid\" bottom: \"fc\" top: \"b\" }\n");
+        int32_t rank = 0;
+        int64_t dims[LRP_MAX_RANK] = {0};
+        CHECK(lrp_caffe_input_shape(proto, &rank, dims) == LRP_OK && rank == 4 && dims[0] == 2 && dims[3] == 3,
+              "input_dim shape: rank %d, %s", (int)rank, lrp_last_error());
+        int64_t needed = 0;
+        CHECK(lrp_caffe_layers(proto, model, NULL, 0, &needed) == LRP_OK && needed > 1, "layer list size: %s", lrp_last_error());
+        char list[256] = "", small[4] = "abc";
+        CHECK(needed <= (int64_t)sizeof list && lrp_caffe_layers(proto, model, list, sizeof list, &needed) == LRP_OK,
+              "layer list: %s", lrp_last_error());
+        CHECK(strcmp(list, "fc\tInnerProduct\t-2\nfc_fc_0_split\tSplit\t-2\na\tReLU\t-2\nb\tSigmoid\t-2") == 0,
+              "layers of a model not read from it are -2: %s", list);
+        expect_error("caffe layers: buffer too small", lrp_caffe_layers(proto, model, small, sizeof small, &needed),
+                     LRP_ERR_SHAPE, "layer list", NULL);
+        CHECK(strcmp(small, "abc") == 0, "buffer changed on failure");
+        expect_error("caffe layers: NULL model", lrp_caffe_layers(proto, NULL, NULL, 0, &needed), LRP_ERR_ARGUMENT, "model is NULL", NULL);
+        expect_error("caffe layers: bottom nobody writes",
+                     lrp_caffe_layers(write_file("orphan.prototxt", "layer { name: \"r\" type: \"ReLU\" bottom: \"x\" top: \"r\" }\n"),
+                                      model, NULL, 0, &needed), LRP_ERR_FORMAT, "'x'", NULL);
+        rank = 7;
+        expect_error("caffe input shape: none declared",
+                     lrp_caffe_input_shape(write_file("noinput.prototxt", "name: \"n\"\n"), &rank, dims), LRP_ERR_FORMAT, "no input shape", NULL);
+        CHECK(rank == 7, "rank changed on failure");
+        double mean[2 * 3];
+        int64_t mean_shape[4] = {1, 2, 1, 3};
+        for (int i = 0; i < 6; i++) mean[i] = i / 4.0;
+        char npy[4200];
+        snprintf(npy, sizeof npy, "%s/mean.npy", dir);
+        CHECK(lrp_array_write(npy, NULL, mean, 4, mean_shape) == LRP_OK, "%s", lrp_last_error());
+        expect_error("binaryproto: not a blob", lrp_array_read(npy, "binaryproto", NULL, &array), LRP_ERR_FORMAT, "mean.npy", NULL);
+        expect_error("binaryproto: writing", lrp_array_write(npy, "binaryproto", mean, 4, mean_shape), LRP_ERR_UNSUPPORTED, "binaryproto", NULL);
+    }
+
     /* rendering for a person to read: relevance centred on zero, an all-zero map labelled, overlay, colour bar */
     {
         double r[4] = {-2, 0, 1, 2}, rgb[4 * 3], scale = -1, zero[16] = {0};

@@ -14,7 +14,7 @@ from .errors import (LRPArgumentError, LRPError, LRPFormatError, LRPIOError, LRP
 from .model import Model
 from . import modules, model_io, data_io, evaluate
 
-__version__ = "1.9.0"
+__version__ = "1.10.0"
 
 __all__ = ["Model", "modules", "model_io", "data_io", "evaluate", "version", "library_path", "LRPError", "LRPArgumentError",
            "LRPIOError", "LRPFormatError", "LRPShapeError", "LRPStateError", "LRPUnsupportedError",

@@ -19,7 +19,7 @@ from .errors import BY_STATUS, LRPArgumentError, LRPError
 #: The major version of the C interface this package is written against (LRP_VERSION_MAJOR).
 ABI_MAJOR = 1
 #: The smallest minor version that has every function declared below.
-ABI_MINOR = 9
+ABI_MINOR = 10
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -134,6 +134,8 @@ _SIGNATURES = {
     "lrp_model_input_shape": (_status, [_handle, POINTER(c_int32), _int64s]),
     "lrp_model_import": (_status, [c_char_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "lrp_caffe_convert_weights": (_status, [c_char_p, c_char_p, c_char_p]),
+    "lrp_caffe_layers": (_status, [c_char_p, _handle, c_char_p, c_int64, POINTER(c_int64)]),
+    "lrp_caffe_input_shape": (_status, [c_char_p, POINTER(c_int32), _int64s]),
     "lrp_set_rule_spec": (_status, [_handle, c_int32, c_char_p]),
     "lrp_get_rule_spec": (_status, [_handle, c_int32, c_char_p, c_int64]),
     "lrp_set_rule_bounds": (_status, [_handle, c_int32, _doubles, _doubles, c_int64, c_double]),

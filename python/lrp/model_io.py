@@ -5,6 +5,7 @@ write(model, path, fmt=None) for the plain-text format ('txt') and the toolbox's
 For the toolbox's formats read and write print the toolbox's log lines ("loading pickled model from <path>",
 "writing model as plain text to <path>", ...)."""
 
+import ctypes
 import os
 
 import numpy as np
@@ -79,6 +80,27 @@ def _read(path, fmt, architecture, weights, batchnorm, dtype):
         return _network(Model.import_(path, companion, fmt_name, options))
     raise LRPArgumentError("model_io.read: unknown model format '%s' (known: txt, nn, pickle, pickled, npz, h5, "
                            "prototxt)" % kind)
+
+
+def caffe_layers(prototxt, network):
+    """The layers of a Caffe prototxt as Caffe numbers them (TEST phase, with the Split layers Caffe inserts),
+    as (name, type, layer) with `layer` the index in `network` (read from that prototxt) of the layer whose
+    output is the Caffe layer's top: -1 for the input, -2 for none. The key to Caffe layer indices such as the
+    demonstrator's lastlayerindex."""
+    needed = ctypes.c_int64(0)
+    path = os.fsencode(prototxt)
+    _capi.check(_capi.lib.lrp_caffe_layers(path, network._model._handle, None, 0, ctypes.byref(needed)))
+    buffer = ctypes.create_string_buffer(max(needed.value, 1))
+    _capi.check(_capi.lib.lrp_caffe_layers(path, network._model._handle, buffer, len(buffer), ctypes.byref(needed)))
+    rows = [line.split("\t") for line in buffer.value.decode("utf-8").split("\n") if line]
+    return [(name, kind, int(layer)) for name, kind, layer in rows]
+
+
+def caffe_input_shape(prototxt):
+    """The input shape a Caffe prototxt declares, batch first (N, C, H, W) as Caffe writes it."""
+    rank, shape = _capi.new_shape()
+    _capi.check(_capi.lib.lrp_caffe_input_shape(os.fsencode(prototxt), ctypes.byref(rank), shape))
+    return _capi.read_shape(rank, shape)
 
 
 def write(model, path, fmt=None):

@@ -157,7 +157,7 @@ def test_library_search_order_names_every_place(tmp_path):
     ok = subprocess.run([sys.executable, "-c", "import lrp; print(lrp.library_path, lrp.version)"], capture_output=True,
                         text=True, env=env)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.split()[1] == "1.9.0"
+    assert ok.stdout.split()[1] == "1.10.0"
     assert os.path.basename(ok.stdout.split()[0]) == "liblrp.so"
     # With nothing to find (the package copied elsewhere without a library), the error lists every place.
     copy = tmp_path / "elsewhere" / "lrp"

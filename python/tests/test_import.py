@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPOSITORY, relative_error, shared
 
-from lrp import errors, model_io
+from lrp import data_io, errors, model_io
 from lrp.modules import Add, Concatenate, Graph, Linear, Rect, Sequential
 
 FIXTURES = os.path.join(REPOSITORY, "Tests", "fixtures")
@@ -165,3 +165,31 @@ def test_toolbox_shim_reads_keras(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["Graph", "14"]
+
+
+def test_caffe_layer_numbering_and_input_shape():
+    prototxt = fixture("caffe/branchy_deploy.prototxt")
+    nn = model_io.read(prototxt, weights=fixture("caffe/branchy.caffemodel"))
+    layers = model_io.caffe_layers(prototxt, nn)
+    names = [m.name for m in nn.modules]
+    # Caffe numbers the Input layer 0 and inserts a Split after every blob two layers read
+    assert layers[:3] == [("data", "Input", -1), ("conv1", "Convolution", names.index("conv1")),
+                          ("bn1", "BatchNorm", names.index("conv1"))]
+    splits = [(name, layer) for name, kind, layer in layers if kind == "Split"]
+    assert [name for name, _ in splits] == ["split1", "sum_sum_0_split", "norm_norm_0_split", "concat_concat_0_split"]
+    assert all(layer >= 0 for _, layer in splits)
+    assert dict((name, layer) for name, _, layer in layers)["drop"] == names.index("sig")  # the blob fc1 as Sigmoid left it
+    assert len(layers) == 27 and layers[-1] == ("prob", "Softmax", names.index("prob"))
+    for name, kind, layer in layers:
+        if kind in ("Convolution", "InnerProduct", "Pooling", "Concat", "Eltwise"):
+            assert names[layer] == name
+    assert model_io.caffe_input_shape(prototxt) == (1, 3, 11, 11)
+    assert model_io.caffe_input_shape(shared("models/caffe/ethereon_lenet_deploy.prototxt"))[1:] == (1, 28, 28)
+
+
+def test_caffe_mean_files_read_as_arrays():
+    for name in ("mean", "mean_shape"):
+        blob = data_io.read_array(fixture("caffe/%s.binaryproto" % name))
+        expected = np.load(fixture("caffe/%s.npy" % name))
+        assert blob.shape == (1,) + expected.shape
+        assert np.array_equal(blob[0], expected)

@@ -24,7 +24,7 @@ extension ArrayFormat {
 /// The registry of array formats: lookup by name or by a path's extension.
 public enum ArrayFormats {
     /// Every array format the library reads and writes.
-    public static let all: [any ArrayFormat] = [NumpyFormat(), NumpyArchiveFormat(), MATFormat(), TextArrayFormat()]
+    public static let all: [any ArrayFormat] = [NumpyFormat(), NumpyArchiveFormat(), MATFormat(), TextArrayFormat(), BlobProtoFormat()]
 
     /// `name`'s format, or the one the extension of `path` selects when `name` is nil.
     public static func resolve(_ name: String?, path: String) throws -> any ArrayFormat {

@@ -80,7 +80,7 @@ struct CaffeWeights {
     }
 
     /// A BlobProto as a tensor of its declared shape.
-    private static func blob(_ blob: ProtobufMessage) throws -> Tensor {
+    static func blob(_ blob: ProtobufMessage) throws -> Tensor {
         var shape: [Int]
         if let shapeMessage = try blob.message(7) {
             shape = try shapeMessage.integers(1).map { d in
