@@ -1,5 +1,6 @@
 # liblrp — build, demo, tests and benchmark.
 #
+#   make         build liblrp.so and lrp-demonstrator (the LRP Toolbox's Caffe demonstrator on liblrp, in C++)
 #   make demo    install what is missing, build liblrp.so, explain the project's digit classifiers (and LeNet-5
 #                on MNIST when ../shared is there): grids of heatmaps in out/demo
 #   make c-demo  the C example on the XOR classifier
@@ -25,7 +26,9 @@ PREFIX  ?= /usr/local
 STATIC  := .build-static
 VERSION := $(shell sed -n 's/^\#define LRP_VERSION_STRING "\(.*\)"/\1/p' include/lrp.h)
 
-.PHONY: deps test-deps lib example demo c-demo evaluate patterns test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-designer bench-peers clean
+.DEFAULT_GOAL := all
+
+.PHONY: all demonstrator demonstrator-test deps test-deps lib example demo c-demo evaluate patterns test swift-test c-test exports-test example-test python-test package-test install install-test fuzz-build fuzz fuzz-test bench bench-designer bench-peers clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +40,24 @@ lib: deps
 	swift build -c release --product lrp
 	swift build -c release --product lrp-hdf5-reader
 	@ln -sf liblrp.so $(BUILD)/liblrp.so.1
+
+all: lib demonstrator
+
+# lrp-demonstrator: C++17 against include/lrp.h only, images through ImageMagick's Magick++ (Debian libmagick++-dev).
+DEMONSTRATOR := $(BUILD)/lrp-demonstrator
+DEMO_SOURCES := $(wildcard demonstrator/*.cpp)
+CXX     ?= c++
+# (recursive: pkg-config runs when the recipe does, after deps installed Magick++; its headers as system headers)
+MAGICK_CFLAGS = $(shell pkg-config --cflags Magick++ | sed 's/-I/-isystem /g')
+MAGICK_LIBS = $(shell pkg-config --libs Magick++)
+CXXSTRICT = -std=c++17 -Wall -Wextra -Werror -O2 -Iinclude $(MAGICK_CFLAGS)
+demonstrator: lib $(DEMONSTRATOR)
+
+$(DEMONSTRATOR): $(DEMO_SOURCES) $(wildcard demonstrator/*.hpp) include/lrp.h $(BUILD)/liblrp.so
+	$(CXX) $(CXXSTRICT) $(DEMO_SOURCES) -o $(DEMONSTRATOR) $(CLINK) $(MAGICK_LIBS)
+
+demonstrator-test: demonstrator
+	python3 -m pytest -q python/tests/test_demonstrator.py
 
 example: lib
 	$(CC) $(CSTRICT) examples/c/explain.c -o examples/c/explain $(CLINK)
@@ -62,7 +83,7 @@ c-demo: example
 	  echo; \
 	done
 
-test: test-deps lib swift-test c-test exports-test example-test python-test package-test install-test fuzz-test
+test: test-deps lib demonstrator swift-test c-test exports-test example-test python-test package-test install-test fuzz-test
 	@echo "all tests passed"
 
 swift-test: test-deps
@@ -94,7 +115,7 @@ package-test: deps
 example-test: example
 	SHARED=$(SHARED) bash Tests/c/run-example.sh
 
-# make install [PREFIX=/usr/local] [DESTDIR=]: the header, liblrp.so.$(VERSION) (SONAME liblrp.so.1, the Swift runtime
+# make install [PREFIX=/usr/local] [DESTDIR=]: lrp-demonstrator in bin, the header, liblrp.so.$(VERSION) (SONAME liblrp.so.1, the Swift runtime
 # linked in) with its liblrp.so.1 and liblrp.so links, the HDF5 helper in libexec, and a pkg-config file:
 #   cc app.c $$(pkg-config --cflags --libs liblrp)
 install: deps
@@ -106,6 +127,10 @@ install: deps
 	ln -sf liblrp.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/liblrp.so.1
 	ln -sf liblrp.so.1 $(DESTDIR)$(PREFIX)/lib/liblrp.so
 	install -m 755 $(STATIC)/release/lrp-hdf5-reader $(DESTDIR)$(PREFIX)/libexec/lrp-hdf5-reader
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(CXX) $(CXXSTRICT) $(DEMO_SOURCES) -o $(STATIC)/lrp-demonstrator -L$(STATIC)/release -llrp -Wl,-rpath,$(PREFIX)/lib \
+		$(MAGICK_LIBS)
+	install -m 755 $(STATIC)/lrp-demonstrator $(DESTDIR)$(PREFIX)/bin/lrp-demonstrator
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/liblrp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/liblrp.pc
 	@echo "installed liblrp $(VERSION) in $(DESTDIR)$(PREFIX)"
 

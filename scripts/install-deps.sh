@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing liblrp needs, when it is missing:
 #   Debian packages: libopenblas-dev (CBLAS), libdnnl-dev (oneDNN: float32 convolutions), zlib1g-dev,
-#   libhdf5-dev (Keras .h5 files), pkg-config
+#   libhdf5-dev (Keras .h5 files), pkg-config, libmagick++-dev (lrp-demonstrator's images: ImageMagick)
 #   Python packages: with --demo numpy, scikit-learn (the digits), matplotlib (plots of the analyses), tqdm
 #   (progress of pattern fitting) and the designer's Flask, waitress (its web server) and Pillow (image files);
 #   with --tests also scipy, pytest and selenium, and Debian's chromium and chromium-driver (the designer's
@@ -9,7 +9,7 @@
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 
-packages=(libopenblas-dev libdnnl-dev zlib1g-dev libhdf5-dev pkg-config)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev libhdf5-dev pkg-config libmagick++-dev)
 [ "${1:-}" = "--tests" ] && packages+=(chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make install into a temporary PREFIX, then build the C example against the installed header and library
 # through pkg-config (as the README says), run it, and check the SONAME and that the installed library finds
-# its HDF5 helper in PREFIX/libexec.
+# its HDF5 helper in PREFIX/libexec, and that PREFIX/bin/lrp-demonstrator runs on the installed library.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -29,4 +29,6 @@ int main(int argc, char **argv) {
 C
 cc -std=c99 "$tmp/h5.c" -o "$tmp/h5" $flags -Wl,-rpath,"$prefix/lib"
 layers=$("$tmp/h5" "$root/Tests/fixtures/keras/residual_graph.h5")
+"$prefix/bin/lrp-demonstrator" --help | grep -q "CONFIGFILE FILELIST PREPENDPATH" || { echo "install: lrp-demonstrator does not run"; exit 1; }
+ldd "$prefix/bin/lrp-demonstrator" | grep -q "$prefix/lib/liblrp.so.1" || { echo "install: lrp-demonstrator does not use the installed library"; exit 1; }
 echo "install: pkg-config '$flags' builds the example; SONAME $soname; the installed library reads .h5 through $prefix/libexec/lrp-hdf5-reader ($layers)"
