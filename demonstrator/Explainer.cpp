@@ -232,6 +232,12 @@ std::vector<ImageOutputs> Explainer::explain(const std::vector<NetworkImage> &im
     check(lrp_relevance_at(model, r.data(), static_cast<int64_t>(r.size()), nullptr, 0, start_, layers, 1, outs, capacities, nullptr, 0),
           "the relevance pass");
 
+    for (const double v : relevance) {
+        if (!std::isfinite(v)) {
+            throw Failure("the relevance is not finite (relpropformulatype " + std::to_string(formula_.type) +
+                          "; an extreme epsstab or alphabeta_beta overflows)");
+        }
+    }
     // Per image: channels last (liblrp) to channel planes in RGB order (Caffe's BGR reversed).
     int C = 1, H = 1, W = static_cast<int>(relevance.size() / n);
     if (target_rank == 4) C = static_cast<int>(target_shape[3]), H = static_cast<int>(target_shape[1]), W = static_cast<int>(target_shape[2]);

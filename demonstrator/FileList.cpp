@@ -11,6 +11,11 @@ std::vector<ListedImage> read_file_list(const std::string &path, const std::stri
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (lines[i].size() <= 2) continue;
         const std::string where = path + ":" + std::to_string(i + 1) + ": ";
+        for (const char ch : lines[i]) {
+            if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\r') {
+                throw Failure(where + "the line holds the control character " + std::to_string(static_cast<unsigned char>(ch)));
+            }
+        }
         const std::vector<std::string> words = tokens(lines[i]);
         if (words.empty()) continue;
         ListedImage image;

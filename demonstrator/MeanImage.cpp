@@ -1,5 +1,6 @@
 #include "MeanImage.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <sstream>
 
@@ -20,11 +21,12 @@ MeanImage read_text(const std::string &path) {
         !parse_int(words[2], mean.width) || mean.channels < 1 || mean.height < 1 || mean.width < 1) {
         throw Failure("the mean file '" + path + "' does not start with its size \"C H W\" (three integers >= 1)");
     }
-    const std::int64_t count = std::int64_t(mean.channels) * mean.height * mean.width;
-    if (mean.channels > 4096 || count > kMaxValues) {
+    if (mean.channels > 4096 || mean.height > 65536 || mean.width > 65536 ||
+        std::int64_t(mean.channels) * mean.height * mean.width > kMaxValues) {
         throw Failure("the mean file '" + path + "' declares " + words[0] + "×" + words[1] + "×" + words[2] + " values, more than " +
                       std::to_string(kMaxValues));
     }
+    const std::int64_t count = std::int64_t(mean.channels) * mean.height * mean.width;
     if (static_cast<std::int64_t>(words.size()) - 3 != count) {
         throw Failure("the mean file '" + path + "' holds " + std::to_string(words.size() - 3) + " values, its size " + words[0] + " " +
                       words[1] + " " + words[2] + " needs " + std::to_string(count));
@@ -77,7 +79,13 @@ MeanImage read_blob(const std::string &path, bool reversed) {
     mean.values.resize(plane * mean.channels);
     for (int c = 0; c < mean.channels; ++c) {
         const int from = reversed ? mean.channels - 1 - c : c;
-        for (std::size_t i = 0; i < plane; ++i) mean.values[c * plane + i] = data[from * plane + i];
+        for (std::size_t i = 0; i < plane; ++i) {
+            const double v = data[from * plane + i];
+            if (!std::isfinite(v)) {
+                throw Failure("the mean file '" + path + "': value " + std::to_string(from * plane + i + 1) + " is not a finite number");
+            }
+            mean.values[c * plane + i] = v;
+        }
     }
     return mean;
 }

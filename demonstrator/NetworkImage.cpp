@@ -19,6 +19,18 @@ int source(int p, int size, int target) {
     return std::clamp(p - (target - size) / 2, 0, size - 1);
 }
 
+/// Pings (size only) or reads `path`. A corrupt-image warning (a truncated JPEG, a broken PNG chunk) fails like an
+/// error; other warnings (e.g. an incorrect colour profile) leave the image as read.
+void load(Magick::Image &image, const std::string &path, bool ping) {
+    try {
+        if (ping) image.ping(path);
+        else image.read(path);
+    } catch (const Magick::WarningCorruptImage &e) {
+        throw Failure("the image '" + path + "' is corrupt: " + e.what());
+    } catch (const Magick::Warning &) {
+    }
+}
+
 }  // namespace
 
 NetworkImage NetworkImage::prepare(const std::string &path, int baseimgsize, int height, int width, int channels,
@@ -27,14 +39,15 @@ NetworkImage NetworkImage::prepare(const std::string &path, int baseimgsize, int
     std::vector<double> pixels;
     int rows = 0, columns = 0;
     try {
-        image.quiet(true);
-        image.ping(path);
+        load(image, path, true);
         const std::int64_t area = std::int64_t(image.columns()) * std::int64_t(image.rows());
         if (image.columns() < 1 || image.rows() < 1 || area > kMaxPixels) {
             throw Failure("the image '" + path + "' has " + std::to_string(image.columns()) + "×" + std::to_string(image.rows()) +
                           " pixels (at most 2^28 are read)");
         }
-        image.read(path);
+        load(image, path, false);
+        if (image.columns() < 1 || image.rows() < 1) throw Failure("the image '" + path + "' holds no pixels");
+        image.colorSpace(Magick::sRGBColorspace);  // CMYK, Lab, … as the RGB they show
         // The longer side becomes baseimgsize, the other keeps the aspect ratio, rounded.
         const double scale = baseimgsize / double(std::max(image.columns(), image.rows()));
         Magick::Geometry size(static_cast<size_t>(std::lround(image.columns() * scale)),

@@ -3,7 +3,9 @@
 #include <Magick++.h>
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -16,7 +18,11 @@ std::string output_name(const std::string &image, const std::string &outpath, co
     if (rootpath.empty() || at == std::string::npos) {
         throw Failure("the image path '" + image + "' does not contain standalone_rootpath '" + rootpath + "'");
     }
-    return outpath + "/" + image.substr(at);
+    const std::string kept = image.substr(at);
+    for (const auto &part : std::filesystem::path(kept)) {
+        if (part == "..") throw Failure("the image path '" + image + "' leaves standalone_rootpath with '..'");
+    }
+    return outpath + "/" + kept;
 }
 
 std::vector<double> heatmap_picture(const RawHeatmap &relevance) {
@@ -98,6 +104,9 @@ void write_outputs(const std::string &name, const ImageOutputs &outputs, bool pi
     std::vector<std::string> suffixes = {"_rawhm.txt", "_top10scores.txt"};
     if (pictures) suffixes.insert(suffixes.end(), {"_heatmap.png", "_as_inputted_into_the_dnn.png"});
     const std::string partial = ".partial";
+    for (const std::string &suffix : suffixes) {
+        if (std::filesystem::is_directory(name + suffix, error)) throw Failure("cannot write '" + name + suffix + "': it is a directory");
+    }
     try {
         write_rawhm(name + suffixes[0] + partial, outputs.relevance);
         write_scores(name + suffixes[1] + partial, outputs.top_scores);
@@ -110,9 +119,11 @@ void write_outputs(const std::string &name, const ImageOutputs &outputs, bool pi
         for (const std::string &suffix : suffixes) std::remove((name + suffix + partial).c_str());
         throw;
     }
-    for (const std::string &suffix : suffixes) {
-        if (std::rename((name + suffix + partial).c_str(), (name + suffix).c_str()) != 0) {
-            throw Failure("cannot rename '" + name + suffix + partial + "' to '" + name + suffix + "'");
+    for (std::size_t k = 0; k < suffixes.size(); ++k) {
+        if (std::rename((name + suffixes[k] + partial).c_str(), (name + suffixes[k]).c_str()) != 0) {
+            const std::string why = std::strerror(errno);
+            for (std::size_t j = 0; j < suffixes.size(); ++j) std::remove((name + suffixes[j] + (j < k ? "" : partial)).c_str());
+            throw Failure("cannot rename '" + name + suffixes[k] + partial + "' to '" + name + suffixes[k] + "': " + why);
         }
     }
 }

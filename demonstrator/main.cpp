@@ -73,7 +73,13 @@ int run(const std::vector<std::string> &args, bool parallel, bool pictures) {
             }
             codes.push_back(list[i].class_code);
         }
-        const std::vector<ImageOutputs> outputs = explainer.explain(images, codes);
+        std::vector<ImageOutputs> outputs;
+        try {
+            outputs = explainer.explain(images, codes);
+        } catch (const Failure &e) {
+            throw Failure(args[1] + ":" + std::to_string(list[begin].line) + (end - begin > 1 ? "-" + std::to_string(list[end - 1].line) : "") +
+                          ": " + e.what());
+        }
         for (std::size_t i = begin; i < end; ++i) {
             const ImageOutputs &out = outputs[i - begin];
             write_outputs(names[i], out, pictures);
@@ -98,6 +104,9 @@ int main(int argc, char **argv) {
         else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
             std::cout << kUsage;
             return 0;
+        } else if (std::strncmp(argv[i], "--", 2) == 0) {
+            std::cerr << "lrp-demonstrator: unknown option " << argv[i] << "\n" << kUsage;
+            return 2;
         } else args.push_back(argv[i]);
     }
     if (args.size() != 3) {

@@ -375,6 +375,10 @@ def leftovers(folder):
     ("missing image", ["filelist.txt:2", "images/someimages/gone.png", "not a regular file"]),
     ("undecodable image", ["filelist.txt:2", "broken.png", "does not decode"]),
     ("path without rootpath", ["filelist.txt:2", "does not contain standalone_rootpath 'someimages'"]),
+    ("truncated jpeg", ["filelist.txt:2", "cut.jpg", "is corrupt", "Premature end of JPEG file"]),
+    ("control character", ["filelist.txt:2", "control character 0"]),
+    ("path leaving the root", ["filelist.txt:2", "leaves standalone_rootpath with '..'"]),
+    ("mean size overflowing", ["mean.txt", "declares 474×382552753×2136334942 values"]),
     ("unsupported formula", ["relpropformulatype 7 is not supported", "100"]),
     ("formula without its aux key", ["relpropformulatype 54", "auxiliaryvariable_maxlayerindexforflatdistinconv"]),
     ("last layer out of range", ["lastlayerindex 99", "0 … 26"])])
@@ -384,15 +388,25 @@ def test_errors_name_the_line_or_file_and_leave_no_partial_outputs(demonstrator,
     (tmp_path / "images" / ROOT / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     os.makedirs(tmp_path / "images" / "elsewhere", exist_ok=True)
     Image.fromarray(images["wide.png"]).save(tmp_path / "images" / "elsewhere" / "wide.png")
-    settings = {"missing key": dict(omit=("epsstab",)), "unsupported formula": dict(formula=7),
+    full = tmp_path / "full.jpg"
+    Image.fromarray(np.random.default_rng(5).integers(0, 256, (100, 140, 3), dtype=np.uint8)).save(full, quality=90)
+    data = full.read_bytes()
+    (tmp_path / "images" / ROOT / "cut.jpg").write_bytes(data[:len(data) // 2])
+    if case == "mean size overflowing":   # C·H·W wraps to 588 in 64 bits
+        mean_file = str(tmp_path / "mean.txt")
+        (tmp_path / "mean.txt").write_text("474 382552753 2136334942\n" + " 1" * 588 + "\n")
+    settings = {"mean size overflowing": dict(mean_form=0), "missing key": dict(omit=("epsstab",)), "unsupported formula": dict(formula=7),
                 "formula without its aux key": dict(formula=54), "last layer out of range": dict(last=99)}
-    config = write_config(str(tmp_path), net, mean_file, 1, **settings.get(case, {}))
+    setting = dict(settings.get(case, {}))
+    config = write_config(str(tmp_path), net, mean_file, setting.pop("mean_form", 1), **setting)
     if case == "missing file":
         text = (tmp_path / "config.txt").read_text().replace(net.prototxt, str(tmp_path / "nothing.prototxt"))
         (tmp_path / "config.txt").write_text(text)
     second = {"missing class code": "someimages/tall.png", "bad class code": "someimages/tall.png -3",
               "class too large": "someimages/tall.png 4", "missing image": "someimages/gone.png -1",
-              "undecodable image": "someimages/broken.png -1", "path without rootpath": "elsewhere/wide.png -1"}
+              "undecodable image": "someimages/broken.png -1", "path without rootpath": "elsewhere/wide.png -1",
+              "truncated jpeg": "someimages/cut.jpg -1", "control character": "someimages/tall.png\0x -1",
+              "path leaving the root": "someimages/../someimages/tall.png -1"}
     filelist = write_list(tmp_path, ["someimages/wide.png -1", second.get(case, "someimages/tall.png -1")])
     proc = run(demonstrator, tmp_path, config, filelist, ok=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -400,12 +414,14 @@ def test_errors_name_the_line_or_file_and_leave_no_partial_outputs(demonstrator,
         assert fragment in proc.stderr, (fragment, proc.stderr)
     assert proc.stderr.startswith("lrp-demonstrator: error: ")
     # an image that does not decode stops the run after the images before it; nothing is half written
-    done = ["wide.png" + s for s in sorted(SUFFIXES)] if case == "undecodable image" else []
+    done = ["wide.png" + s for s in sorted(SUFFIXES)] if case in ("undecodable image", "truncated jpeg") else []
     assert leftovers(tmp_path) == sorted(os.path.join(ROOT, f) for f in done)
 
 
 def test_command_line(demonstrator, tmp_path):
     proc = subprocess.run([demonstrator, "config.txt"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2 and "usage: lrp-demonstrator" in proc.stderr and "1 arguments given" in proc.stderr
+    proc = subprocess.run([demonstrator, "--bogus", "a", "b", "c"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "unknown option --bogus" in proc.stderr
     proc = subprocess.run([demonstrator, "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "CONFIGFILE FILELIST PREPENDPATH" in proc.stdout
