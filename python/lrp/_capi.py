@@ -318,15 +318,20 @@ def read_shape(rank, buffer):
     return tuple(int(d) for d in buffer[:rank.value])
 
 
+def sized_text(function, *args):
+    """The text a function of the (args…, buf, capacity, needed) form writes: asked for its size, then written."""
+    needed = c_int64(0)
+    check(function(*args, None, 0, ctypes.byref(needed)))
+    buffer = ctypes.create_string_buffer(max(needed.value, 1))
+    check(function(*args, buffer, len(buffer), ctypes.byref(needed)))
+    return buffer.value.decode("utf-8")
+
+
 def layer_kinds():
     """The kinds of node liblrp's header lines describe, as (name, form, flags) in the library's order; flags is
     a set holding "toolbox" for the toolbox's eight layers and "merge" for nodes reading several inputs."""
-    needed = c_int64(0)
-    check(lib.lrp_layer_kinds(None, 0, ctypes.byref(needed)))
-    buffer = ctypes.create_string_buffer(max(needed.value, 1))
-    check(lib.lrp_layer_kinds(buffer, len(buffer), ctypes.byref(needed)))
     kinds = []
-    for line in buffer.value.decode("utf-8").split("\n"):
+    for line in sized_text(lib.lrp_layer_kinds).split("\n"):
         name, form, flags = line.split("\t")
         kinds.append((name, form, set(flags.split(",")) - {""}))
     return kinds

@@ -3,13 +3,12 @@ write(data, path, fmt=None) for 'txt', 'npy', 'npz' and 'mat' (MATLAB v5). The f
 by liblrp, so C programs read and write the same files. read and write print the toolbox's log lines
 ("loading np-formatted data from <path>", "writing data in npy-format to <path>", ...)."""
 
-import ctypes
 import os
-from ctypes import byref, c_int64, c_void_p
+from ctypes import byref, c_void_p
 
 import numpy as np
 
-from ._capi import check, doubles, lib, shape_of, text
+from ._capi import check, doubles, lib, shape_of, sized_text, text
 from .errors import LRPArgumentError, LRPIOError
 
 _FORMATS = ("txt", "npy", "npz", "mat")
@@ -45,11 +44,7 @@ def read_array(path, fmt=None, key=None):
 
 def keys(path, fmt=None):
     """The names of the arrays in an npz or mat file ([] for npy and txt)."""
-    needed = c_int64(0)
-    check(lib.lrp_array_keys(os.fsencode(path), text(fmt), None, 0, byref(needed)))
-    buffer = ctypes.create_string_buffer(max(needed.value, 1))
-    check(lib.lrp_array_keys(os.fsencode(path), text(fmt), buffer, len(buffer), byref(needed)))
-    value = buffer.value.decode("utf-8")
+    value = sized_text(lib.lrp_array_keys, os.fsencode(path), text(fmt))
     return value.split("\n") if value else []
 
 

@@ -87,12 +87,8 @@ def caffe_layers(prototxt, network):
     as (name, type, layer) with `layer` the index in `network` (read from that prototxt) of the layer whose
     output is the Caffe layer's top: -1 for the input, -2 for none. The key to Caffe layer indices such as the
     demonstrator's lastlayerindex."""
-    needed = ctypes.c_int64(0)
-    path = os.fsencode(prototxt)
-    _capi.check(_capi.lib.lrp_caffe_layers(path, network._model._handle, None, 0, ctypes.byref(needed)))
-    buffer = ctypes.create_string_buffer(max(needed.value, 1))
-    _capi.check(_capi.lib.lrp_caffe_layers(path, network._model._handle, buffer, len(buffer), ctypes.byref(needed)))
-    rows = [line.split("\t") for line in buffer.value.decode("utf-8").split("\n") if line]
+    text = _capi.sized_text(_capi.lib.lrp_caffe_layers, os.fsencode(prototxt), network._model._handle)
+    rows = [line.split("\t") for line in text.split("\n") if line]
     return [(name, kind, int(layer)) for name, kind, layer in rows]
 
 
